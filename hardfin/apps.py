@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HardfinConfig(AppConfig):
+    name = "hardfin"
+    verbose_name = "Hardfin"

@@ -1,0 +1,119 @@
+"""Catalog (items, locations, suppliers) and the stock level of each item at each location."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from .quantities import DECIMAL_PLACES, MAX_DIGITS
+
+CODE_PATTERN = r"^[A-Za-z0-9._-]+$"
+code_validator = RegexValidator(
+    CODE_PATTERN, "Use only letters, digits, '.', '-' and '_' (no spaces)."
+)
+
+
+class QuantityField(models.DecimalField):
+    """An exact quantity: at most 12 digits before the point and 3 after."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", MAX_DIGITS)
+        kwargs.setdefault("decimal_places", DECIMAL_PLACES)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DecimalField", args, kwargs
+
+
+class CatalogQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Item(models.Model):
+    sku = models.CharField("SKU", max_length=64, validators=[code_validator])
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    #: Unit label shown next to quantities: ea, m, kg, …
+    unit = models.CharField(max_length=16, default="ea")
+    #: False: only whole units may move (a box of screws is counted in boxes).
+    fractional = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    #: Number of the last batch taken for this item; bumped under this row's lock so batch
+    #: numbers are gap-free per item (0001, 0002, …).
+    last_batch_number = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.UniqueConstraint(Lower("sku"), name="item_sku_unique_ci"),
+        ]
+
+    def __str__(self):
+        return f"{self.sku} — {self.name}"
+
+
+class Location(models.Model):
+    code = models.CharField(max_length=32, validators=[code_validator])
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), name="location_code_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Supplier(models.Model):
+    code = models.CharField(max_length=32, validators=[code_validator])
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), name="supplier_code_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class StockLevel(models.Model):
+    """How much of one item is at one location: the sum of its lots minus its open build
+    shortfalls. The row is also the lock that serializes every write to that pair.
+
+    Only services change ``quantity``; ``reconcile`` checks it against the lots.
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="stock_levels")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock_levels")
+    quantity = QuantityField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["item__sku", "location__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "location"], name="stocklevel_item_location_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["location", "item"], name="stocklevel_location_item"),
+        ]
+        default_permissions = ("view",)
+        permissions = [
+            ("export_stocklevel", "Can export inventory"),
+        ]
+
+    def __str__(self):
+        return f"{self.item.sku} @ {self.location.code}: {self.quantity}"

@@ -1,0 +1,164 @@
+"""Writes on the catalog and the stock-level locks every movement takes first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .errors import HasHistory, InactiveObject, InvalidInput, UnknownObject
+from .models import Item, Location, StockLevel, Supplier
+
+CatalogModel = type[Item] | type[Location] | type[Supplier]
+
+
+# --- catalog --------------------------------------------------------------------------------
+
+def _clean(instance: models.Model) -> None:
+    """Run the model's own validation and turn Django's error into a domain error."""
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        field = None if field == "__all__" else field
+        raise InvalidInput(" ".join(messages), field=field) from None
+
+
+def _check_code_free(model, field: str, value: str, *, exclude_pk=None) -> None:
+    clash = model.objects.filter(**{f"{field}__iexact": value})
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        label = "SKU" if field == "sku" else "code"
+        raise InvalidInput(f"{model._meta.verbose_name.capitalize()} with {label} {value!r} already exists.", field=field)
+
+
+@transaction.atomic
+def item_create(*, sku: str, name: str, description: str = "", unit: str = "ea", fractional: bool = False,
+                is_active: bool = True) -> Item:
+    item = Item(sku=sku.strip(), name=name, description=description, unit=unit or "ea",
+                fractional=fractional, is_active=is_active)
+    _check_code_free(Item, "sku", item.sku)
+    _clean(item)
+    item.save()
+    return item
+
+
+@transaction.atomic
+def location_create(*, code: str, name: str, is_active: bool = True) -> Location:
+    location = Location(code=code.strip(), name=name, is_active=is_active)
+    _check_code_free(Location, "code", location.code)
+    _clean(location)
+    location.save()
+    return location
+
+
+@transaction.atomic
+def supplier_create(*, code: str, name: str, is_active: bool = True) -> Supplier:
+    supplier = Supplier(code=code.strip(), name=name, is_active=is_active)
+    _check_code_free(Supplier, "code", supplier.code)
+    _clean(supplier)
+    supplier.save()
+    return supplier
+
+
+_KEY_FIELD = {Item: "sku", Location: "code", Supplier: "code"}
+_EDITABLE = {
+    Item: {"name", "description", "unit", "fractional", "is_active"},
+    Location: {"name", "is_active"},
+    Supplier: {"name", "is_active"},
+}
+
+
+@transaction.atomic
+def catalog_update(*, instance: Item | Location | Supplier, **changes) -> Item | Location | Supplier:
+    """Change any field of an item, location or supplier except its key (sku / code)."""
+    model = type(instance)
+    key = _KEY_FIELD[model]
+    if key in changes and changes[key] != getattr(instance, key):
+        raise InvalidInput(f"The {key} cannot be changed; create a new record instead.", field=key)
+    changes.pop(key, None)
+    unknown = set(changes) - _EDITABLE[model]
+    if unknown:
+        raise InvalidInput(f"Unknown field(s): {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    # Lock the row: an item's fractional flag is read by movements under the same lock order.
+    locked = model.objects.select_for_update().get(pk=instance.pk)
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    _clean(locked)
+    locked.save(update_fields=[*changes] if changes else None)
+    return locked
+
+
+@transaction.atomic
+def catalog_delete(*, instance: Item | Location | Supplier) -> None:
+    """Delete a catalog record nothing refers to; otherwise it must be deactivated."""
+    try:
+        with transaction.atomic():
+            # Empty stock-level rows are bookkeeping, not history.
+            if isinstance(instance, Item):
+                StockLevel.objects.filter(item=instance, quantity=0).delete()
+            elif isinstance(instance, Location):
+                StockLevel.objects.filter(location=instance, quantity=0).delete()
+            instance.delete()
+    except models.ProtectedError:
+        raise HasHistory(
+            f"{instance._meta.verbose_name.capitalize()} {getattr(instance, _KEY_FIELD[type(instance)])} "
+            "has history and cannot be deleted; deactivate it instead."
+        ) from None
+
+
+# --- checks shared by movement services --------------------------------------------------------
+
+def require_active(obj: Item | Location | Supplier, *, field: str) -> None:
+    if not obj.is_active:
+        kind = obj._meta.verbose_name
+        key = getattr(obj, _KEY_FIELD[type(obj)])
+        raise InactiveObject(f"The {kind} {key} is inactive and cannot take part in new movements.", field=field)
+
+
+def resolve(model, key: str, *, field: str, active_only: bool = False):
+    """Look up an item by SKU or a location/supplier by code, ignoring case."""
+    lookup = {f"{_KEY_FIELD[model]}__iexact": (key or "").strip()}
+    try:
+        obj = model.objects.get(**lookup)
+    except model.DoesNotExist:
+        raise UnknownObject(f"No {model._meta.verbose_name} {key!r}.", field=field) from None
+    if active_only:
+        require_active(obj, field=field)
+    return obj
+
+
+# --- stock-level locks ------------------------------------------------------------------------
+
+def stock_levels_lock(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Create (if missing) and lock the stock levels of ``(item_id, location_id)`` pairs, in
+    (item id, location id) order — step 2 of the locking protocol. Every write to the lots of
+    a pair happens while its stock level is locked, so the lots can then be read and changed
+    without further locks."""
+    ordered = sorted(set(pairs))
+    if not ordered:
+        return {}
+    # INSERT … ON CONFLICT DO NOTHING, in lock order, so two writers creating the same rows
+    # wait for each other in the same order too.
+    StockLevel.objects.bulk_create(
+        [StockLevel(item_id=item_id, location_id=location_id, quantity=Decimal(0)) for item_id, location_id in ordered],
+        ignore_conflicts=True,
+    )
+    match = Q()
+    for item_id, location_id in ordered:
+        match |= Q(item_id=item_id, location_id=location_id)
+    levels = StockLevel.objects.select_for_update().filter(match).order_by("item_id", "location_id")
+    return {(level.item_id, level.location_id): level for level in levels}
+
+
+def stock_levels_save(levels: Iterable[StockLevel]) -> None:
+    levels = list(levels)
+    now = timezone.now()
+    for level in levels:
+        level.updated_at = now
+    StockLevel.objects.bulk_update(levels, ["quantity", "updated_at"])
