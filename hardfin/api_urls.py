@@ -1,0 +1,3 @@
+"""URLs of the REST API, mounted under /api/."""
+
+urlpatterns = []

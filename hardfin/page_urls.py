@@ -1,0 +1,3 @@
+"""URLs of the staff web pages, mounted at /."""
+
+urlpatterns = []

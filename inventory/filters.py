@@ -1,0 +1,75 @@
+"""FilterSets shared by the API and the staff pages. Unknown values match nothing."""
+
+import django_filters
+from django.db.models import Q
+
+from .models import Item, Location, StockLevel, Supplier
+
+
+def search_items(queryset, name, value):
+    value = value.strip()
+    if not value:
+        return queryset
+    return queryset.filter(Q(sku__icontains=value) | Q(name__icontains=value))
+
+
+class ItemFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method=search_items, label="SKU or name contains")
+
+    class Meta:
+        model = Item
+        fields = ["search", "is_active"]
+
+
+class CodeNameFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="Code or name contains")
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value)) if value else queryset
+
+
+class LocationFilter(CodeNameFilter):
+    class Meta:
+        model = Location
+        fields = ["search", "is_active"]
+
+
+class SupplierFilter(CodeNameFilter):
+    class Meta:
+        model = Supplier
+        fields = ["search", "is_active"]
+
+
+class StockLevelFilter(django_filters.FilterSet):
+    """Item-location rows. By default only rows whose quantity is not zero (a negative row is
+    an open build shortfall); ``include_empty`` adds rows at zero that once held stock."""
+
+    item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
+    location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
+    search = django_filters.CharFilter(method="filter_search", label="SKU, item name or location contains")
+    include_empty = django_filters.BooleanFilter(method="filter_include_empty", label="Include rows at zero")
+
+    class Meta:
+        model = StockLevel
+        fields = ["item", "location", "search", "include_empty"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(item__sku__icontains=value)
+            | Q(item__name__icontains=value)
+            | Q(location__code__icontains=value)
+            | Q(location__name__icontains=value)
+        )
+
+    def filter_include_empty(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, since the default (absent) also filters
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("include_empty"):
+            queryset = queryset.exclude(quantity=0)
+        return queryset

@@ -1,0 +1,43 @@
+import django_filters
+
+from .models import Batch, Lot
+
+
+def filter_batch_number(queryset, name, value):
+    """``0001`` and ``1`` both name batch 1; anything else matches nothing."""
+    value = value.strip()
+    if not value.isdigit():
+        return queryset.none()
+    return queryset.filter(**{name: int(value)})
+
+
+class LotFilter(django_filters.FilterSet):
+    """Lots, oldest batch first. By default only lots holding units; ``show_empty`` adds the
+    lots that have been fully consumed."""
+
+    item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
+    location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
+    batch = django_filters.CharFilter(field_name="batch__number", method=filter_batch_number, label="Batch number")
+    show_empty = django_filters.BooleanFilter(method="filter_show_empty", label="Show empty lots")
+
+    class Meta:
+        model = Lot
+        fields = ["item", "location", "batch", "show_empty"]
+
+    def filter_show_empty(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, since the default (absent) also filters
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("show_empty"):
+            queryset = queryset.filter(quantity__gt=0)
+        return queryset
+
+
+class BatchFilter(django_filters.FilterSet):
+    item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
+    number = django_filters.CharFilter(field_name="number", method=filter_batch_number, label="Batch number")
+
+    class Meta:
+        model = Batch
+        fields = ["item", "number"]

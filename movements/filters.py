@@ -1,0 +1,41 @@
+import django_filters
+from django.db.models import Q
+
+from .models import Movement, Shortfall
+
+
+class MovementFilter(django_filters.FilterSet):
+    """The ledger: ``since`` is inclusive, ``until`` exclusive; ``kind`` takes one kind or
+    several separated by commas; ``location`` matches the source or the destination."""
+
+    item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
+    location = django_filters.CharFilter(method="filter_location", label="Location code (source or destination)")
+    kind = django_filters.CharFilter(method="filter_kind", label="Kind, or several separated by commas")
+    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte", label="From (inclusive)")
+    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt", label="Until (exclusive)")
+    reference = django_filters.CharFilter(field_name="reference", lookup_expr="iexact", label="Reference")
+
+    class Meta:
+        model = Movement
+        fields = ["item", "location", "kind", "since", "until", "reference"]
+
+    def filter_location(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(from_location__code__iexact=value) | Q(to_location__code__iexact=value))
+
+    def filter_kind(self, queryset, name, value):
+        kinds = [part.strip().lower() for part in value.split(",") if part.strip()]
+        return queryset.filter(kind__in=kinds) if kinds else queryset
+
+
+class ShortfallFilter(django_filters.FilterSet):
+    item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
+    location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
+    open = django_filters.BooleanFilter(method="filter_open", label="Only open (true) or only settled (false)")
+
+    class Meta:
+        model = Shortfall
+        fields = ["item", "location", "open"]
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(outstanding__gt=0) if value else queryset.filter(outstanding=0)
