@@ -86,7 +86,7 @@ def catalog_update(*, instance: Item | Location | Supplier, **changes) -> Item |
     if unknown:
         raise InvalidInput(f"Unknown field(s): {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
     # Lock the row: an item's fractional flag is read by movements under the same lock order.
-    locked = model.objects.select_for_update().get(pk=instance.pk)
+    locked = model.objects.select_for_update(no_key=True).get(pk=instance.pk)
     for field, value in changes.items():
         setattr(locked, field, value)
     _clean(locked)

@@ -16,8 +16,13 @@ from .models import Batch, Lot
 
 def items_lock(item_ids: Iterable[int]) -> dict[int, Item]:
     """Lock item rows in id order — step 1 of the locking protocol, taken only by writes that
-    number a new batch."""
-    items = Item.objects.select_for_update().filter(id__in=set(item_ids)).order_by("id")
+    number a new batch.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: every insert of a row that refers to the item (a lot, a
+    movement, a stock level) takes FOR KEY SHARE on it, which FOR UPDATE would block — so a
+    transfer holding a stock-level lock could wait for the item while this writer waits for
+    that stock level. The no-key lock still serializes batch numbering."""
+    items = Item.objects.select_for_update(no_key=True).filter(id__in=set(item_ids)).order_by("id")
     return {item.id: item for item in items}
 
 

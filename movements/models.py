@@ -15,7 +15,7 @@ class LedgerIsAppendOnly(Exception):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, *args, **kwargs):
         raise LedgerIsAppendOnly(f"{self.model.__name__} rows are never updated.")
 
     def delete(self):
@@ -23,6 +23,7 @@ class AppendOnlyQuerySet(models.QuerySet):
 
     _update = update
     bulk_update = update
+    update_or_create = update
 
 
 class AppendOnlyModel(models.Model):

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from inventory.errors import fmt
 from inventory.models import Item, Location, StockLevel
 from lots.models import Batch, Lot
 
@@ -27,7 +28,7 @@ class Mismatch:
     actual: Decimal
 
     def __str__(self):
-        return f"[{self.check}] {self.subject}: expected {self.expected}, found {self.actual}"
+        return f"[{self.check}] {self.subject}: expected {fmt(self.expected)}, found {fmt(self.actual)}"
 
 
 def _sum(value) -> Decimal:
