@@ -56,7 +56,9 @@ class Item(models.Model):
         return f"{self.sku} — {self.name}"
 
 
-class Location(models.Model):
+class CodedModel(models.Model):
+    """A place or a party known by a short code (``CHI``, ``ACME``) and a name."""
+
     code = models.CharField(max_length=32, validators=[code_validator])
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
@@ -64,30 +66,24 @@ class Location(models.Model):
     objects = CatalogQuerySet.as_manager()
 
     class Meta:
+        abstract = True
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(Lower("code"), name="location_code_unique_ci"),
+            models.UniqueConstraint(Lower("code"), name="%(class)s_code_unique_ci"),
         ]
 
     def __str__(self):
         return self.name
 
 
-class Supplier(models.Model):
-    code = models.CharField(max_length=32, validators=[code_validator])
-    name = models.CharField(max_length=200)
-    is_active = models.BooleanField(default=True)
+class Location(CodedModel):
+    class Meta(CodedModel.Meta):
+        pass
 
-    objects = CatalogQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["code"]
-        constraints = [
-            models.UniqueConstraint(Lower("code"), name="supplier_code_unique_ci"),
-        ]
-
-    def __str__(self):
-        return self.name
+class Supplier(CodedModel):
+    class Meta(CodedModel.Meta):
+        pass
 
 
 class StockLevel(models.Model):

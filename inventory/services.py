@@ -37,33 +37,31 @@ def _check_code_free(model, field: str, value: str, *, exclude_pk=None) -> None:
         raise InvalidInput(f"{model._meta.verbose_name.capitalize()} with {label} {value!r} already exists.", field=field)
 
 
+def _catalog_create(model, **fields):
+    instance = model(**fields)
+    key = _KEY_FIELD[model]
+    setattr(instance, key, getattr(instance, key).strip())
+    _check_code_free(model, key, getattr(instance, key))
+    _clean(instance)
+    instance.save()
+    return instance
+
+
 @transaction.atomic
 def item_create(*, sku: str, name: str, description: str = "", unit: str = "ea", fractional: bool = False,
                 is_active: bool = True) -> Item:
-    item = Item(sku=sku.strip(), name=name, description=description, unit=unit or "ea",
-                fractional=fractional, is_active=is_active)
-    _check_code_free(Item, "sku", item.sku)
-    _clean(item)
-    item.save()
-    return item
+    return _catalog_create(Item, sku=sku, name=name, description=description, unit=unit or "ea",
+                           fractional=fractional, is_active=is_active)
 
 
 @transaction.atomic
 def location_create(*, code: str, name: str, is_active: bool = True) -> Location:
-    location = Location(code=code.strip(), name=name, is_active=is_active)
-    _check_code_free(Location, "code", location.code)
-    _clean(location)
-    location.save()
-    return location
+    return _catalog_create(Location, code=code, name=name, is_active=is_active)
 
 
 @transaction.atomic
 def supplier_create(*, code: str, name: str, is_active: bool = True) -> Supplier:
-    supplier = Supplier(code=code.strip(), name=name, is_active=is_active)
-    _check_code_free(Supplier, "code", supplier.code)
-    _clean(supplier)
-    supplier.save()
-    return supplier
+    return _catalog_create(Supplier, code=code, name=name, is_active=is_active)
 
 
 _KEY_FIELD = {Item: "sku", Location: "code", Supplier: "code"}
