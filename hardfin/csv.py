@@ -31,6 +31,13 @@ def escape_cell(value) -> str:
     return text
 
 
+def unescape_cell(text: str) -> str:
+    """Undo ``escape_cell``, so an exported file imports back unchanged."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 class _Echo:
     def write(self, value):
         return value
