@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "hardfin.context_processors.capabilities",
             ],
         },
     },
@@ -166,22 +167,55 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["hardfin.api.permissions.InventoryAccess"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "hardfin.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    # JSON only, and numbers read as Decimals: a quantity never passes through a float.
+    "DEFAULT_PARSER_CLASSES": ["hardfin.api.parsers.DecimalJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "hardfin.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "hardfin.api.schema.HardfinAutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Generous for integrations; "auth" slows down password guessing on /api/auth/token/.
+    # Counters live in the default cache: configure a shared one when running several hosts.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "3000/minute", "auth": "30/minute"},
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hardfin Inventory API",
-    "DESCRIPTION": "Bulk-item inventory: catalog, stock, FIFO lots and the append-only ledger.",
+    "DESCRIPTION": (
+        "Bulk-item inventory: catalog, stock, FIFO lots and the append-only ledger. "
+        "Authenticate with `Authorization: Token <key>` (POST /api/auth/token/) or a browser session. "
+        "Quantities are exact decimals sent and returned as strings. See docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page describe the contract, not data: anyone may read them.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Separate request and response components: quantities are input as string or number.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "ENUM_NAME_OVERRIDES": {
+        "MovementKindEnum": "movements.models.Movement.Kind",
+        "BatchOriginEnum": "lots.models.Batch.Origin",
+        "AdjustmentDirectionEnum": ["up", "down"],
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
 
 # --- CSV import/export (django-import-export) ---------------------------------------------------
+# An import is one transaction: its preview is rolled back, and so is a confirmed import in which
+# any row fails (the resources insist on it, see inventory/resources.py).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+#: Rows an export reads from the database at a time (exports are streamed, chunk by chunk).
+IMPORT_EXPORT_CHUNK_SIZE = 2000

@@ -9,12 +9,14 @@ from django.db.models.functions import Coalesce
 
 from .models import Item, StockLevel
 
-ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=15, decimal_places=3))
+#: The type of every quantity sum.
+QUANTITY = DecimalField(max_digits=15, decimal_places=3)
+ZERO = Value(Decimal(0), output_field=QUANTITY)
 
 
 def items_with_on_hand() -> QuerySet[Item]:
     """Items with ``on_hand``: their total over all locations (open shortfalls included)."""
-    return Item.objects.annotate(on_hand=Coalesce(Sum("stock_levels__quantity"), ZERO))
+    return Item.objects.annotate(on_hand=Coalesce(Sum("stock_levels__quantity", output_field=QUANTITY), ZERO))
 
 
 def stock_rows() -> QuerySet[StockLevel]:
@@ -28,12 +30,13 @@ def stock_by_item(rows: QuerySet[StockLevel]):
     return (
         rows.order_by()
         .values("item_id")
+        # Count first: once ``quantity`` is annotated, the name means the sum, not the row's.
+        .annotate(locations=Count("id", filter=~Q(quantity=0)))
         .annotate(
             sku=Coalesce("item__sku", Value("")),
             item_name=Coalesce("item__name", Value("")),
             unit=Coalesce("item__unit", Value("")),
-            quantity=Sum("quantity"),
-            locations=Count("id", filter=~Q(quantity=0)),
+            quantity=Sum("quantity", output_field=QUANTITY),
         )
         .order_by("sku")
     )
@@ -45,12 +48,10 @@ def stock_by_location(rows: QuerySet[StockLevel]):
     return (
         rows.order_by()
         .values("location_id")
-        .annotate(
-            location=Coalesce("location__code", Value("")),
-            location_name=Coalesce("location__name", Value("")),
-            quantity=Sum("quantity"),
-            items=Count("id", filter=~Q(quantity=0)),
-        )
+        # As above, and the name before ``location`` is re-used for the code.
+        .annotate(items=Count("id", filter=~Q(quantity=0)))
+        .annotate(location_name=Coalesce("location__name", Value("")))
+        .annotate(location=Coalesce("location__code", Value("")), quantity=Sum("quantity", output_field=QUANTITY))
         .order_by("location")
     )
 

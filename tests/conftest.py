@@ -8,7 +8,17 @@ from tests.factories import ItemFactory, LocationFactory, SupplierFactory, UserF
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need row locks and triggers that only PostgreSQL has; on
-    SQLite they are deselected (reported as such), not skipped."""
+    SQLite they are deselected (reported as such), not skipped.
+
+    Every transactional test must also ask for ``serialized_rollback``: the flush after a
+    plain one recreates content types with new ids, which the next serialized test's restore
+    of the original rows would then collide with."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, serialized_rollback=True)"
+            )
     if connection.vendor == "postgresql":
         return
     keep, drop = [], []

@@ -24,7 +24,7 @@ def failing(times, cause=Deadlock):
     return write, calls
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_transient_failure_is_retried_until_it_succeeds(settings):
     settings.HARDFIN_WRITE_RETRIES = 3
     write, calls = failing(2)
@@ -32,7 +32,7 @@ def test_a_transient_failure_is_retried_until_it_succeeds(settings):
     assert len(calls) == 3
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failure_that_persists_becomes_database_busy(settings):
     settings.HARDFIN_WRITE_RETRIES = 2
     write, calls = failing(10)
@@ -41,7 +41,7 @@ def test_a_failure_that_persists_becomes_database_busy(settings):
     assert len(calls) == 3
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sqlite_locked_database_counts_as_transient(settings):
     calls = []
 
@@ -56,7 +56,7 @@ def test_sqlite_locked_database_counts_as_transient(settings):
     assert len(calls) == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_other_database_errors_are_not_retried():
     calls = []
 

@@ -21,7 +21,7 @@ OPERATIONS = 100
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rule_2_concurrent_transfers_and_consumptions_never_go_negative(caplog):
     item = ItemFactory(sku="LDR-4.1")
     locations = [LocationFactory(code=code) for code in ("CHI", "MKE", "DET")]

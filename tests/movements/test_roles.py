@@ -27,7 +27,7 @@ def test_reasons_are_seeded(db):
     assert AdjustmentReason.objects.get(code="other").requires_note
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_roles_survive_a_flush():
     call_command("flush", interactive=False, verbosity=0)
     assert set(Group.objects.values_list("name", flat=True)) == {"Operators", "Managers", "Accountants"}

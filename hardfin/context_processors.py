@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.utils.functional import SimpleLazyObject
+
+from movements.services import PERMISSION, user_can
+
+
+def capabilities(request):
+    """``can``: what the navigation and the row buttons offer the signed-in user — one flag
+    per movement kind (``transfer``, ``adjustment``…), plus ``view``, ``export`` and ``admin``.
+    Computed only when a template reads it, so pages without navigation pay nothing."""
+
+    def compute():
+        user = request.user
+        can = {kind.value: user_can(user, kind) for kind in PERMISSION}
+        can["view"] = user.has_perm("inventory.view_stocklevel")
+        can["export"] = user.has_perm("inventory.export_stocklevel")
+        can["admin"] = admin.site.has_permission(request)
+        return can
+
+    return {"can": SimpleLazyObject(compute)}

@@ -1,0 +1,133 @@
+"""Staff pages for stock: the inventory (by item or by location, with lots), its CSV export,
+and an item's stock page.
+
+Pages are a door (DESIGN.md "Layers"): they read through the shared selectors and
+FilterSets of every app and never write. Every page needs a signed-in user allowed to view
+inventory; anonymous visitors are sent to sign in, anyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import TemplateView
+
+from hardfin.csv import csv_response
+from inventory.display import Quantity
+from inventory.filters import StockLevelFilter
+from inventory.models import Location
+from inventory.selectors import (
+    STOCK_EXPORT_HEADER,
+    items_with_on_hand,
+    stock_by_item,
+    stock_by_location,
+    stock_export_rows,
+    stock_rows,
+)
+
+from .filters import LotFilter
+from .page_queries import stock_groups, stock_rows_with_lots
+from .selectors import lots_fifo_order
+
+PAGE_SIZE = 50
+
+
+class StaffPageMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Signed in (else redirect to sign in) and allowed to view inventory (else 403)."""
+
+    permission_required = "inventory.view_stocklevel"
+    #: The navigation entry shown as current.
+    section = "inventory"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["section"] = self.section
+        return context
+
+
+def filter_values(stock_filter: StockLevelFilter, lot_filter: LotFilter) -> dict:
+    """The filters as the page's filter form shows them back (invalid values dropped)."""
+    stock_filter.is_valid()
+    lot_filter.is_valid()
+    return {**stock_filter.form.cleaned_data, "show_empty": bool(lot_filter.form.cleaned_data.get("show_empty"))}
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    """The page of ``queryset`` named by ``?page=`` (the last one if past the end)."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+class InventoryView(StaffPageMixin, TemplateView):
+    """``/inventory/?view=item|location``: groups with their totals, each expanding to its
+    item-location rows, each of those to its lots."""
+
+    template_name = "inventory/inventory.html"
+    VIEWS = ("item", "location")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET
+        view = query.get("view") if query.get("view") in self.VIEWS else "item"
+        stock_filter = StockLevelFilter(query, queryset=stock_rows())
+        lot_filter = LotFilter(query, queryset=lots_fifo_order())
+        rows = stock_filter.qs
+        page = paginate(self.request, (stock_by_item if view == "item" else stock_by_location)(rows))
+        groups = stock_groups(rows, page.object_list, by=view, lots=lot_filter.qs)
+        context.update(
+            view=view,
+            page=page,
+            groups=groups,
+            # A single group (say, one location picked in the filter) opens by itself.
+            expand=len(groups) == 1,
+            filters=filter_values(stock_filter, lot_filter),
+            locations=Location.objects.order_by("code"),
+        )
+        return context
+
+
+class StockExportView(StaffPageMixin, View):
+    """``/inventory/export.csv``: every item-location row matching the page's filters,
+    whichever view the page shows."""
+
+    permission_required = ("inventory.view_stocklevel", "inventory.export_stocklevel")
+
+    def get(self, request):
+        rows = StockLevelFilter(request.GET, queryset=stock_rows()).qs
+        return csv_response("inventory.csv", STOCK_EXPORT_HEADER, stock_export_rows(rows))
+
+
+class ItemPageMixin(StaffPageMixin):
+    """The pages under ``/items/<sku>/`` (the SKU in any case); unknown SKU → 404."""
+
+    #: The item page's tab shown as current.
+    tab = ""
+
+    @cached_property
+    def item(self):
+        return get_object_or_404(items_with_on_hand(), sku__iexact=self.kwargs["sku"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(item=self.item, on_hand=Quantity(self.item.on_hand, self.item.unit), tab=self.tab)
+        return context
+
+
+class ItemStockView(ItemPageMixin, TemplateView):
+    """``/items/<sku>/``: the item's stock at each location, with its lots."""
+
+    template_name = "inventory/item_stock.html"
+    tab = "stock"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET
+        stock_filter = StockLevelFilter(query, queryset=stock_rows().filter(item=self.item))
+        lot_filter = LotFilter(query, queryset=lots_fifo_order().filter(item=self.item))
+        context.update(
+            rows=stock_rows_with_lots(stock_filter.qs, lot_filter.qs),
+            filters=filter_values(stock_filter, lot_filter),
+        )
+        return context
