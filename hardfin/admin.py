@@ -1,0 +1,391 @@
+"""The Django admin as Hardfin's back office: who may enter it, and the pieces every app's
+admin shares (service-backed catalog forms, read-only ledger pages, streamed CSV export,
+all-or-nothing CSV import, and list filters).
+
+Django imports this module first when it discovers admin modules (``hardfin`` is listed before
+the inventory apps), so the default ``admin.site`` is configured before anything registers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import types
+
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
+from django.forms import ModelForm
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from import_export.admin import ExportMixin, ImportMixin
+from import_export.formats import base_formats
+from import_export.signals import post_export
+
+from inventory.errors import ConflictError, HasHistory, InvalidInput
+from inventory.resources import adopt
+
+from .csv import csv_response
+from .forms import add_domain_error
+
+#: Groups whose members may sign in to the admin (Operators work in the staff pages only).
+ADMIN_GROUPS = ("Managers", "Accountants")
+
+
+# --- who may enter ------------------------------------------------------------------------------
+
+def may_use_admin(user) -> bool:
+    """Active superusers and active members of Managers or Accountants; ``is_staff`` plays no
+    part, so group membership alone decides. Cached on the user for the request."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    if not hasattr(user, "_hardfin_may_use_admin"):
+        user._hardfin_may_use_admin = user.groups.filter(name__in=ADMIN_GROUPS).exists()
+    return user._hardfin_may_use_admin
+
+
+class BackOfficeAuthenticationForm(AdminAuthenticationForm):
+    """The admin sign-in form, admitting by group instead of by the ``is_staff`` flag."""
+
+    def confirm_login_allowed(self, user):
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not may_use_admin(user):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+def _has_permission(site, request) -> bool:
+    return may_use_admin(request.user)
+
+
+site = admin.site
+site.site_header = "Hardfin Inventory back office"
+site.site_title = "Hardfin back office"
+site.index_title = "Catalog, stock and ledger"
+site.site_url = "/inventory/"
+site.login_form = BackOfficeAuthenticationForm
+site.has_permission = types.MethodType(_has_permission, site)
+
+
+# --- catalog records written through the services ----------------------------------------------
+
+class ServiceModelForm(ModelForm):
+    """A change form that only reads its fields. The model's own validation (codes, uniqueness
+    ignoring case) runs in the service that saves the record, whose messages are written for
+    people; the admin shows them on the field they name (see ``ServiceWritesAdmin``)."""
+
+    #: The domain error of a write that failed; set on a copy of the form class.
+    service_error: InvalidInput | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.service_error is not None:
+            add_domain_error(self, self.service_error)
+        return cleaned
+
+    def _post_clean(self):
+        # The service validates the model; doing it here too would word uniqueness errors as
+        # "Constraint item_sku_unique_ci is violated".
+        pass
+
+
+class ServiceWritesAdmin(admin.ModelAdmin):
+    """An admin whose saves and deletes are service calls (``save_record``, ``delete_record``).
+
+    Domain errors never reach the user as a 500: an ``InvalidInput`` re-renders the form with
+    the message on its field (the failed write was rolled back with the view's transaction);
+    a ``ConflictError`` such as ``HasHistory`` on delete becomes an error message.
+    """
+
+    form = ServiceModelForm
+
+    def save_record(self, obj, form, change):
+        """Write ``obj`` through a service and return the saved instance."""
+        raise NotImplementedError
+
+    def delete_record(self, obj) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        adopt(obj, self.save_record(obj, form, change))
+
+    def delete_model(self, request, obj):
+        self.delete_record(obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        error = getattr(request, "_hardfin_service_error", None)
+        if error is None:
+            return form
+        return type(form.__name__, (form,), {"service_error": error})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except InvalidInput as error:
+            request._hardfin_service_error = error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ConflictError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[object_id]))
+
+    def get_deleted_objects(self, objs, request):
+        # Whether a record may go is the service's decision when it tries (HasHistory); listing
+        # every ledger row that refers to an item would make a slow, endless page.
+        perms_needed = set() if self.has_delete_permission(request) else {str(self.opts.verbose_name)}
+        return [str(obj) for obj in objs], {self.opts.verbose_name_plural: len(objs)}, perms_needed, []
+
+    def get_actions(self, request):
+        # Bulk delete would bypass the service and fail on the first record with history.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+def protected_delete(obj) -> None:
+    """Delete a record that has no service of its own, reporting history as HasHistory."""
+    try:
+        obj.delete()
+    except ProtectedError:
+        raise HasHistory(
+            f"{obj._meta.verbose_name.capitalize()} {obj} has history and cannot be deleted; "
+            "deactivate it instead."
+        ) from None
+
+
+# --- read-only ledger pages ---------------------------------------------------------------------
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lots, batches, stock levels and the ledger are written only by the movement services:
+    nobody, superusers included, adds, changes or deletes them here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- CSV export and import ---------------------------------------------------------------------
+
+#: CSV everywhere; XLSX as well when its library (openpyxl) is installed.
+FORMATS = [base_formats.CSV] + ([base_formats.XLSX] if base_formats.XLSX.is_available() else [])
+
+
+class ExportAdminMixin(ExportMixin):
+    """Export of the filtered changelist. CSV is streamed row by row through ``hardfin.csv``
+    (every text cell escaped against formula injection), so an export of any size runs in
+    bounded memory; other formats go through django-import-export as usual."""
+
+    formats = FORMATS
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("inventory.export_stocklevel") and self.has_view_permission(request)
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        if not isinstance(file_format, base_formats.CSV):
+            return super()._do_file_export(file_format, request, queryset, export_form=export_form)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        resource_class = self.choose_export_resource_class(export_form, request)
+        resource = resource_class(**self.get_export_resource_kwargs(request, export_form=export_form))
+        selected = self.get_export_resource_fields_from_form(export_form)
+        header = resource.get_export_headers(selected_fields=selected)
+        rows = (
+            resource.export_resource(obj, selected_fields=selected, force_native_type=True)
+            for obj in resource.iter_queryset(queryset)
+        )
+        filename = f"{self.opts.model_name}-{timezone.now():%Y-%m-%d}.csv"
+        response = csv_response(filename, header, rows)
+        post_export.send(sender=None, model=self.model)
+        return response
+
+
+class ImportExportAdminMixin(ImportMixin, ExportAdminMixin):
+    """CSV import with django-import-export's dry-run preview, allowed to whoever may both add
+    and change the model. The resources roll the whole file back when any row fails."""
+
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
+    import_template_name = "admin/hardfin/import.html"
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            # The previewed file is kept in this server's temporary folder until confirmed; it
+            # is gone if the server restarted or the confirmation reached another server.
+            self.message_user(request, "The checked file is no longer on the server; upload it again.", messages.ERROR)
+            return redirect(self._import_url())
+
+    def _import_url(self) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between the preview and the confirmation: nothing was saved.
+            self.message_user(request, import_failure_message(result), messages.ERROR)
+            return redirect(self._import_url())
+        return super().process_result(result, request)
+
+
+def import_failure_message(result) -> str:
+    problems = [str(error.error) for error in result.base_errors]
+    for number, errors in result.row_errors():
+        problems += [f"row {number}: {error.error}" for error in errors]
+    for row in result.invalid_rows:
+        for field, field_messages in row.error_dict.items():
+            label = "" if field == "__all__" else f" {field}"
+            problems += [f"row {row.number}{label}: {message}" for message in field_messages]
+    return "Nothing was imported: " + "; ".join(problems)
+
+
+# --- list filters -------------------------------------------------------------------------------
+
+def other_params(changelist, own: list[str]) -> list[tuple[str, str]]:
+    """The changelist's other filters, search and ordering, for a filter's form to submit as
+    hidden fields so they stay applied."""
+    return [
+        (name, value)
+        for name, values in changelist.filter_params.items()
+        if name not in own
+        for value in values
+    ]
+
+
+class InputFilter(admin.SimpleListFilter):
+    """A text box instead of a list of links, for values with too many choices (SKUs)."""
+
+    template = "admin/hardfin/input_filter.html"
+
+    def lookups(self, request, model_admin):
+        # One placeholder entry: SimpleListFilter shows itself only when it has choices.
+        return [("", "")]
+
+    def choices(self, changelist):
+        yield {
+            "parameter_name": self.parameter_name,
+            "value": self.value() or "",
+            "hidden_params": other_params(changelist, [self.parameter_name]),
+            "clear_query_string": changelist.get_query_string(remove=[self.parameter_name]),
+        }
+
+
+class SkuFilter(InputFilter):
+    """Rows of one item, by SKU in any case (every filtered model has an ``item``)."""
+
+    title = "SKU"
+    parameter_name = "sku"
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        return queryset.filter(item__sku__iexact=value) if value else queryset
+
+
+class ShowEmptyFilter(admin.SimpleListFilter):
+    """Rows at zero (empty lots, item-locations that once held stock) are hidden unless asked
+    for, as in the staff pages."""
+
+    title = "empty rows"
+    parameter_name = "show_empty"
+    default_label = "Only non-zero rows"
+    show_label = "Show empty rows too"
+
+    def lookups(self, request, model_admin):
+        return [("1", self.show_label)]
+
+    def queryset(self, request, queryset):
+        return queryset if self.value() == "1" else queryset.exclude(quantity=0)
+
+    def choices(self, changelist):
+        choices = list(super().choices(changelist))
+        choices[0]["display"] = self.default_label  # the default, without the parameter
+        return choices
+
+
+class DateRangeFilter(admin.ListFilter):
+    """From and to dates (both inclusive, in the site's time zone) on one date-time field."""
+
+    template = "admin/hardfin/date_range_filter.html"
+    field_path: str = ""
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        for name in self.expected_parameters():
+            if name in params:
+                self.used_parameters[name] = params.pop(name)[-1]
+
+    @classmethod
+    def on(cls, field_path: str, title: str):
+        return type(f"{field_path.title()}RangeFilter", (cls,), {"field_path": field_path, "title": title})
+
+    def expected_parameters(self):
+        return [f"{self.field_path}_from", f"{self.field_path}_to"]
+
+    def has_output(self):
+        return True
+
+    def _day_start(self, name: str, days_later: int = 0):
+        text = (self.used_parameters.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            day = parse_date(text)
+        except ValueError:
+            day = None
+        if day is None:
+            raise IncorrectLookupParameters(f"{text!r} is not a date (YYYY-MM-DD).")
+        start = datetime.datetime.combine(day + datetime.timedelta(days=days_later), datetime.time.min)
+        return timezone.make_aware(start)
+
+    def queryset(self, request, queryset):
+        since = self._day_start(f"{self.field_path}_from")
+        until = self._day_start(f"{self.field_path}_to", days_later=1)
+        if since:
+            queryset = queryset.filter(**{f"{self.field_path}__gte": since})
+        if until:
+            queryset = queryset.filter(**{f"{self.field_path}__lt": until})
+        return queryset
+
+    def choices(self, changelist):
+        from_name, to_name = self.expected_parameters()
+        yield {
+            "from_name": from_name,
+            "from_value": self.used_parameters.get(from_name, ""),
+            "to_name": to_name,
+            "to_value": self.used_parameters.get(to_name, ""),
+            "hidden_params": other_params(changelist, [from_name, to_name]),
+            "clear_query_string": changelist.get_query_string(remove=[from_name, to_name]),
+        }

@@ -1,0 +1,335 @@
+"""Back office for the ledger: movements and shortfalls read-only (with filters and CSV
+export), adjustment reasons, and pages that record transfers, adjustments and opening balances
+through the same forms and services as the staff pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from hardfin.admin import (
+    DateRangeFilter,
+    ExportAdminMixin,
+    ImportExportAdminMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceWritesAdmin,
+    SkuFilter,
+    protected_delete,
+)
+from hardfin.forms import add_domain_error
+from inventory.errors import InventoryError, fmt
+from inventory.models import Location
+
+from .forms import AdjustmentForm, TransferForm
+from .imports import (
+    OPENING_PO_NUMBER,
+    OPENING_REASON,
+    OpeningBalancesInvalid,
+    may_import_opening_balances,
+    opening_balances_check,
+    opening_balances_import,
+    opening_balances_read,
+)
+from .models import AdjustmentReason, Movement, MovementLine, Shortfall
+from .resources import AdjustmentReasonResource, MovementResource, ShortfallResource
+from .services import user_can
+
+Kind = Movement.Kind
+#: Rows listed in the opening-balances preview (all of them are checked and imported).
+PREVIEW_ROWS = 500
+
+
+class LocationEitherSideFilter(admin.SimpleListFilter):
+    """Movements from or to a location, like the API's ``location`` filter."""
+
+    title = "location (from or to)"
+    parameter_name = "location"
+
+    def lookups(self, request, model_admin):
+        return [(location.code, f"{location.name} ({location.code})") for location in Location.objects.order_by("code")]
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if not code:
+            return queryset
+        return queryset.filter(Q(from_location__code__iexact=code) | Q(to_location__code__iexact=code))
+
+
+class MovementLineInline(ReadOnlyInline):
+    model = MovementLine
+    fields = ("batch_label", "from_location", "to_location", "quantity_display")
+    readonly_fields = fields
+    verbose_name_plural = "lines (one per batch moved)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("batch", "from_location", "to_location").order_by("id")
+
+    @admin.display(description="Batch")
+    def batch_label(self, line):
+        return line.batch.label
+
+    @admin.display(description="Quantity")
+    def quantity_display(self, line):
+        return fmt(line.quantity)
+
+
+@admin.register(Movement)
+class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
+    resource_classes = [MovementResource]
+    import_export_change_list_template = "admin/movements/movement/change_list.html"
+    list_display = ("id", "occurred_at", "kind", "sku", "quantity_display", "from_location", "to_location",
+                    "reference", "user")
+    list_select_related = ("item", "from_location", "to_location", "user", "supplier", "reason")
+    list_filter = (
+        "kind",
+        SkuFilter,
+        LocationEitherSideFilter,
+        DateRangeFilter.on("occurred_at", "date"),
+        ("supplier", admin.RelatedFieldListFilter),
+        ("reason", admin.RelatedFieldListFilter),
+    )
+    search_fields = ("reference", "item__sku", "note")
+    search_help_text = "Reference, SKU or note contains"
+    ordering = ("-occurred_at", "-id")
+    show_full_result_count = False
+    fields = ("kind", "occurred_at", "item", "quantity_display", "from_location", "to_location", "reference",
+              "supplier", "shipment_number", "reason", "note", "shortfall", "user")
+    readonly_fields = fields
+    inlines = [MovementLineInline]
+
+    @admin.display(description="SKU", ordering="item__sku")
+    def sku(self, movement):
+        return movement.item.sku
+
+    @admin.display(description="Quantity", ordering="quantity")
+    def quantity_display(self, movement):
+        return f"{fmt(movement.quantity)} {movement.item.unit}"
+
+    # --- pages that record movements --------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("transfer/", view(self.transfer_view), name="movements_movement_transfer"),
+            path("adjust/", view(self.adjust_view), name="movements_movement_adjust"),
+            path("opening-balances/", view(self.opening_balances_view), name="movements_movement_opening_balances"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        user = request.user
+        extra_context = {
+            "may_transfer": user_can(user, Kind.TRANSFER),
+            "may_adjust": user_can(user, Kind.ADJUSTMENT),
+            "may_import_opening_balances": may_import_opening_balances(user),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def transfer_view(self, request):
+        return self._movement_form_view(
+            request, TransferForm, kind=Kind.TRANSFER, title="Transfer stock", submit_label="Transfer",
+            prefill={"sku": "sku", "location": "from_location"},
+        )
+
+    def adjust_view(self, request):
+        return self._movement_form_view(
+            request, AdjustmentForm, kind=Kind.ADJUSTMENT, title="Adjust stock", submit_label="Record adjustment",
+            prefill={"sku": "sku", "location": "location"},
+        )
+
+    def _movement_form_view(self, request, form_class, *, kind, title, submit_label, prefill):
+        """The staff pages' form for one kind of movement, inside the admin: the same
+        permission (403 otherwise, GET and POST alike), service and messages."""
+        if not user_can(request.user, kind):
+            raise PermissionDenied
+        initial = {field: request.GET[param].strip() for param, field in prefill.items() if request.GET.get(param, "").strip()}
+        form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST":
+            movement = form.submit(request.user)
+            if movement is not None:
+                self.message_user(request, form.success_message(movement), messages.SUCCESS)
+                return redirect(reverse("admin:movements_movement_change", args=[movement.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "submit_label": submit_label,
+        }
+        return TemplateResponse(request, "admin/movements/movement/movement_form.html", context)
+
+    def opening_balances_view(self, request):
+        """Upload an opening-balances CSV, see every row checked (or every problem, by row),
+        then confirm; the confirmation sends the checked text back and records it all or
+        nothing through ``opening_balances_import``."""
+        if not may_import_opening_balances(request.user):
+            raise PermissionDenied
+        form = OpeningBalancesForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import opening balances",
+            "form": form,
+            "opening_po_number": OPENING_PO_NUMBER,
+            "opening_reason": OPENING_REASON,
+        }
+        if request.method == "POST" and form.is_valid():
+            text = form.cleaned_data["text"]
+            try:
+                rows = opening_balances_read(text)
+                if form.cleaned_data["confirmed"]:
+                    movements = opening_balances_import(rows=rows, user=request.user)
+                    self.message_user(request, imported_message(movements), messages.SUCCESS)
+                    return redirect(reverse("admin:movements_movement_changelist"))
+                balances = opening_balances_check(rows=rows)
+            except OpeningBalancesInvalid as exc:
+                context["row_errors"] = exc.errors
+            except InventoryError as exc:
+                add_domain_error(form, exc)
+            else:
+                context.update(
+                    balances=[preview_row(balance) for balance in balances[:PREVIEW_ROWS]],
+                    valid_rows=len(balances),
+                    hidden_rows=max(0, len(balances) - PREVIEW_ROWS),
+                    receipts=sum(1 for balance in balances if balance.kind == Kind.RECEIPT),
+                    adjustments=sum(1 for balance in balances if balance.kind == Kind.ADJUSTMENT),
+                    confirm_form=OpeningBalancesForm(initial={"content": text, "confirmed": True}),
+                )
+        return TemplateResponse(request, "admin/movements/movement/opening_balances.html", context)
+
+
+def preview_row(balance) -> dict:
+    if balance.supplier:
+        recorded_as = f"Receipt from {balance.supplier.code}, PO {balance.po_number or OPENING_PO_NUMBER}"
+    else:
+        recorded_as = f"Adjustment up ({OPENING_REASON})"
+    return {
+        "row": balance.row,
+        "sku": balance.item.sku,
+        "location": balance.location.code,
+        "quantity": f"{fmt(balance.quantity)} {balance.item.unit}",
+        "recorded_as": recorded_as,
+        "received": f"{balance.received_at:%Y-%m-%d}" if balance.received_at else "today",
+    }
+
+
+def imported_message(movements) -> str:
+    receipts = sum(1 for movement in movements if movement.kind == Kind.RECEIPT)
+    adjustments = len(movements) - receipts
+    return (
+        f"Imported {len(movements)} opening balance{'s' if len(movements) != 1 else ''}: "
+        f"{receipts} receipt{'s' if receipts != 1 else ''} and {adjustments} upward "
+        f"adjustment{'s' if adjustments != 1 else ''}."
+    )
+
+
+def upload_limit() -> int | None:
+    """The largest file whose text the confirmation can send back as a form field."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return None if limit is None else limit - 64 * 1024
+
+
+class OpeningBalancesForm(forms.Form):
+    """Step 1 uploads ``file``; step 2 (confirmation) sends the checked text back in
+    ``content``, so no file is kept on the server between the two steps. ``text`` in the cleaned
+    data is the file's text either way."""
+
+    file = forms.FileField(required=False, label="CSV file", help_text="UTF-8 CSV with a header row.")
+    content = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"hidden": True}))
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload:
+            limit = upload_limit()
+            if limit is not None and upload.size > limit:
+                raise forms.ValidationError(
+                    f"The file is larger than {limit // 1024} KB; split it into several files "
+                    "(each is imported all or nothing)."
+                )
+            try:
+                cleaned["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError('The file is not UTF-8 text; save it as "CSV UTF-8".') from None
+            cleaned["confirmed"] = False
+        elif cleaned.get("content"):
+            cleaned["text"] = cleaned["content"]
+        else:
+            raise forms.ValidationError("Choose a CSV file to upload.")
+        return cleaned
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Open"), ("0", "Settled")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(outstanding__gt=0)
+        if self.value() == "0":
+            return queryset.filter(outstanding=0)
+        return queryset
+
+
+@admin.register(Shortfall)
+class ShortfallAdmin(ExportAdminMixin, ReadOnlyAdmin):
+    resource_classes = [ShortfallResource]
+    list_display = ("id", "sku", "location", "reference", "quantity_display", "outstanding_display", "created_at",
+                    "settled_at")
+    list_select_related = ("item", "location", "build")
+    list_filter = (OpenFilter, SkuFilter, "location", DateRangeFilter.on("created_at", "date"))
+    search_fields = ("reference", "item__sku")
+    search_help_text = "Build reference or SKU contains"
+    ordering = ("-created_at", "-id")
+    fields = ("item", "location", "build", "reference", "quantity_display", "outstanding_display", "created_at",
+              "settled_at")
+    readonly_fields = fields
+
+    @admin.display(description="SKU", ordering="item__sku")
+    def sku(self, shortfall):
+        return shortfall.item.sku
+
+    @admin.display(description="Quantity", ordering="quantity")
+    def quantity_display(self, shortfall):
+        return fmt(shortfall.quantity)
+
+    @admin.display(description="Outstanding", ordering="outstanding")
+    def outstanding_display(self, shortfall):
+        return fmt(shortfall.outstanding)
+
+
+@admin.register(AdjustmentReason)
+class AdjustmentReasonAdmin(ImportExportAdminMixin, ServiceWritesAdmin):
+    """Reasons have no service of their own: the model form validates them and the model is
+    saved as it is; a reason used by movements cannot be deleted (deactivate it instead)."""
+
+    form = forms.ModelForm
+    resource_classes = [AdjustmentReasonResource]
+    fields = ("code", "label", "requires_note", "is_active")
+    list_display = ("code", "label", "requires_note", "is_active")
+    list_filter = ("is_active", "requires_note")
+    search_fields = ("code", "label")
+    ordering = ("code",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # API clients send the code; renaming it would break them.
+        return ("code",) if obj is not None else ()
+
+    def save_record(self, obj, form, change):
+        obj.save()
+        return obj
+
+    def delete_record(self, obj):
+        protected_delete(obj)

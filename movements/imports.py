@@ -1,0 +1,245 @@
+"""Opening balances: the stock a company already holds when it starts using Hardfin, loaded
+from one CSV file as ordinary ledger entries, all or nothing.
+
+Each row (``sku``, ``location``, ``quantity``; optional ``supplier``, ``po_number``,
+``received_at``) becomes
+- a **receipt** from that supplier when the row names one (PO number ``po_number``, or
+  ``OPENING`` when blank), so the batch keeps its supplier; or
+- an **upward adjustment** with reason ``count_correction`` and the note "Opening balance"
+  when it does not.
+Either way the units form a new batch at the location, dated ``received_at`` (the start of
+that day in the site's time zone; the time of the import when blank). Rows are recorded
+oldest date first, so batch numbers and FIFO order follow the received dates.
+
+Every row is checked before anything is written, and every problem is reported at once
+(row number, field, message); rows are numbered from 1, the first row under the header.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from hardfin.db import retry_on_conflict
+from inventory.errors import InvalidInput, PermissionDeniedError
+from inventory.models import Item, Location, Supplier
+from inventory.quantities import check_quantity
+from hardfin.csv import unescape_cell
+from inventory.services import resolve
+from lots.models import Batch
+
+from .models import Movement
+from .services import Line, adjustment_create, receipt_create, user_can
+
+Kind = Movement.Kind
+
+COLUMNS = ("sku", "location", "quantity", "supplier", "po_number", "received_at")
+REQUIRED_COLUMNS = ("sku", "location", "quantity")
+#: PO number of an opening-balance receipt whose row gives none.
+OPENING_PO_NUMBER = "OPENING"
+#: Reason of an opening-balance adjustment (a row without a supplier).
+OPENING_REASON = "count_correction"
+OPENING_NOTE = "Opening balance"
+PO_NUMBER_MAX_LENGTH = Batch._meta.get_field("po_number").max_length
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    message: str
+
+    def __str__(self):
+        return f"Row {self.row}, {self.field}: {self.message}"
+
+
+class OpeningBalancesInvalid(InvalidInput):
+    """One or more rows are wrong; nothing was recorded. ``errors`` lists every problem."""
+
+    code = "invalid_rows"
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = list(errors)
+        count = len(self.errors)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found; nothing was imported.", field="file")
+
+
+@dataclass(frozen=True)
+class OpeningBalance:
+    """One checked row, ready to record."""
+
+    row: int
+    item: Item
+    location: Location
+    quantity: Decimal
+    supplier: Supplier | None
+    po_number: str
+    received_at: datetime.datetime | None
+
+    @property
+    def kind(self) -> str:
+        return Kind.RECEIPT if self.supplier else Kind.ADJUSTMENT
+
+
+def may_import_opening_balances(user) -> bool:
+    """Opening balances record receipts and upward adjustments, so they need both
+    permissions: Managers and superusers."""
+    return user_can(user, Kind.RECEIPT) and user_can(user, Kind.ADJUSTMENT)
+
+
+def opening_balances_read(text: str) -> list[dict[str, str]]:
+    """The rows of an opening-balances CSV file's text, keyed by lower-case column name.
+    Raises InvalidInput (field ``file``) when the file itself is unusable."""
+    data = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(data))
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+        rows = [dict(zip(header, values, strict=False)) for values in reader]
+    except csv.Error as exc:
+        raise InvalidInput(f"The file is not valid CSV: {exc}.", field="file") from None
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise InvalidInput(
+            f"The header row must name the columns {', '.join(REQUIRED_COLUMNS)}; missing: {', '.join(missing)}.",
+            field="file",
+        )
+    unknown = [name for name in header if name and name not in COLUMNS]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown column(s): {', '.join(unknown)}. The columns are {', '.join(COLUMNS)}.", field="file"
+        )
+    if not any(_is_filled(row) for row in rows):
+        raise InvalidInput("The file has a header but no rows.", field="file")
+    return rows
+
+
+def _is_filled(row: Mapping[str, str]) -> bool:
+    return any((value or "").strip() for value in row.values())
+
+
+class _Lookup:
+    """Finds items, locations and suppliers by key ignoring case, each key once per file."""
+
+    def __init__(self):
+        self._found: dict[tuple, object] = {}
+
+    def __call__(self, model, key: str, *, field: str):
+        memo_key = (model, key.lower())
+        if memo_key not in self._found:
+            try:
+                self._found[memo_key] = resolve(model, key, field=field, active_only=True)
+            except InvalidInput as exc:
+                self._found[memo_key] = exc
+        found = self._found[memo_key]
+        if isinstance(found, InvalidInput):
+            raise found
+        return found
+
+
+def _cell(row: Mapping[str, str], name: str) -> str:
+    return unescape_cell((row.get(name) or "").strip())
+
+
+def _received_at(text: str, *, today: datetime.date) -> datetime.datetime | None:
+    if not text:
+        return None
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date; write it as YYYY-MM-DD.", field="received_at") from None
+    if day > today:
+        raise InvalidInput("The received date is in the future.", field="received_at")
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def opening_balances_check(*, rows: Iterable[Mapping[str, str]]) -> list[OpeningBalance]:
+    """Check every row and return them ready to record, or raise OpeningBalancesInvalid with
+    every problem found. Writes nothing."""
+    lookup = _Lookup()
+    today = timezone.localdate()
+    balances, errors = [], []
+    for number, row in enumerate(rows, start=1):
+        if not _is_filled(row):
+            continue  # a blank line still counts, so row numbers match the file
+        problems: list[InvalidInput] = []
+
+        def attempt(read):
+            try:
+                return read()
+            except InvalidInput as exc:
+                problems.append(exc)
+                return None
+
+        sku, location_code, supplier_code = _cell(row, "sku"), _cell(row, "location"), _cell(row, "supplier")
+        item = attempt(lambda: lookup(Item, sku, field="sku")) if sku else None
+        location = attempt(lambda: lookup(Location, location_code, field="location")) if location_code else None
+        supplier = attempt(lambda: lookup(Supplier, supplier_code, field="supplier")) if supplier_code else None
+        if not sku:
+            problems.append(InvalidInput("Give the item's SKU.", field="sku"))
+        if not location_code:
+            problems.append(InvalidInput("Give the location code.", field="location"))
+        quantity_text = _cell(row, "quantity")
+        if not quantity_text:
+            quantity = None
+            problems.append(InvalidInput("Give the quantity.", field="quantity"))
+        elif item is not None:
+            quantity = attempt(lambda: check_quantity(quantity_text, fractional=item.fractional, unit=item.unit))
+        else:
+            # Without the item, whether it counts whole units is unknown; check the rest.
+            quantity = attempt(lambda: check_quantity(quantity_text, fractional=True))
+        po_number = _cell(row, "po_number")
+        if len(po_number) > PO_NUMBER_MAX_LENGTH:
+            problems.append(InvalidInput(f"A PO number has at most {PO_NUMBER_MAX_LENGTH} characters.", field="po_number"))
+        if po_number and not supplier_code:
+            problems.append(InvalidInput("A PO number needs the supplier it was ordered from.", field="supplier"))
+        received_at = attempt(lambda: _received_at(_cell(row, "received_at"), today=today))
+
+        if problems:
+            errors += [RowError(number, problem.field or "", problem.message) for problem in problems]
+        else:
+            balances.append(OpeningBalance(number, item, location, quantity, supplier, po_number, received_at))
+    if errors:
+        raise OpeningBalancesInvalid(errors)
+    return balances
+
+
+@retry_on_conflict
+@transaction.atomic
+def opening_balances_import(*, rows: Sequence[Mapping[str, str]], user) -> list[Movement]:
+    """Record every row of an opening-balances file as a receipt or an upward adjustment (see
+    the module docstring), in one transaction: all rows or none. Returns the movements."""
+    if not may_import_opening_balances(user):
+        raise PermissionDeniedError("Only managers may import opening balances.")
+    balances = opening_balances_check(rows=rows)
+    started_at = timezone.now()
+    # Oldest first (undated rows last, as of now), so batch numbers follow the received dates.
+    ordered = sorted(balances, key=lambda balance: (balance.received_at or started_at, balance.row))
+    movements = []
+    for balance in ordered:
+        occurred_at = balance.received_at or started_at
+        try:
+            if balance.supplier:
+                receipt = receipt_create(
+                    supplier=balance.supplier, location=balance.location,
+                    po_number=balance.po_number or OPENING_PO_NUMBER, lines=[Line(balance.item, balance.quantity)],
+                    user=user, note=OPENING_NOTE, occurred_at=occurred_at,
+                )
+                movements += receipt.movements
+            else:
+                movements.append(
+                    adjustment_create(
+                        item=balance.item, location=balance.location, direction="up", quantity=balance.quantity,
+                        reason=OPENING_REASON, user=user, note=OPENING_NOTE, occurred_at=occurred_at,
+                    )
+                )
+        except InvalidInput as exc:
+            # Something changed since the check (a location deactivated meanwhile, say).
+            raise OpeningBalancesInvalid([RowError(balance.row, exc.field or "", exc.message)]) from exc
+    return movements
