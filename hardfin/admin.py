@@ -16,7 +16,6 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ProtectedError
 from django.forms import ModelForm
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -26,7 +25,7 @@ from import_export.admin import ExportMixin, ImportMixin
 from import_export.formats import base_formats
 from import_export.signals import post_export
 
-from inventory.errors import ConflictError, HasHistory, InvalidInput
+from inventory.errors import ConflictError, InvalidInput
 from inventory.resources import adopt
 
 from .csv import csv_response
@@ -153,17 +152,6 @@ class ServiceWritesAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
-
-
-def protected_delete(obj) -> None:
-    """Delete a record that has no service of its own, reporting history as HasHistory."""
-    try:
-        obj.delete()
-    except ProtectedError:
-        raise HasHistory(
-            f"{obj._meta.verbose_name.capitalize()} {obj} has history and cannot be deleted; "
-            "deactivate it instead."
-        ) from None
 
 
 # --- read-only ledger pages ---------------------------------------------------------------------

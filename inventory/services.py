@@ -13,9 +13,6 @@ from django.utils import timezone
 from .errors import HasHistory, InactiveObject, InvalidInput, UnknownObject
 from .models import Item, Location, StockLevel, Supplier
 
-CatalogModel = type[Item] | type[Location] | type[Supplier]
-
-
 # --- catalog --------------------------------------------------------------------------------
 
 def _clean(instance: models.Model) -> None:
@@ -28,6 +25,17 @@ def _clean(instance: models.Model) -> None:
         raise InvalidInput(" ".join(messages), field=field) from None
 
 
+def key_field(model) -> str:
+    """The natural key of a catalog model: ``sku`` for items, ``code`` for the others
+    (locations, suppliers, adjustment reasons)."""
+    return "sku" if model is Item else "code"
+
+
+def _editable_fields(model) -> set[str]:
+    key = key_field(model)
+    return {f.name for f in model._meta.concrete_fields if f.editable and not f.primary_key and f.name != key}
+
+
 def _check_code_free(model, field: str, value: str, *, exclude_pk=None) -> None:
     clash = model.objects.filter(**{f"{field}__iexact": value})
     if exclude_pk is not None:
@@ -37,9 +45,11 @@ def _check_code_free(model, field: str, value: str, *, exclude_pk=None) -> None:
         raise InvalidInput(f"{model._meta.verbose_name.capitalize()} with {label} {value!r} already exists.", field=field)
 
 
-def _catalog_create(model, **fields):
+def catalog_create(model, **fields):
+    """Create a record of a catalog model (items, locations, suppliers, adjustment reasons)
+    after the checks every door shares: a key unique ignoring case, the model's validation."""
     instance = model(**fields)
-    key = _KEY_FIELD[model]
+    key = key_field(model)
     setattr(instance, key, getattr(instance, key).strip())
     _check_code_free(model, key, getattr(instance, key))
     _clean(instance)
@@ -50,37 +60,29 @@ def _catalog_create(model, **fields):
 @transaction.atomic
 def item_create(*, sku: str, name: str, description: str = "", unit: str = "ea", fractional: bool = False,
                 is_active: bool = True) -> Item:
-    return _catalog_create(Item, sku=sku, name=name, description=description, unit=unit or "ea",
+    return catalog_create(Item, sku=sku, name=name, description=description, unit=unit or "ea",
                            fractional=fractional, is_active=is_active)
 
 
 @transaction.atomic
 def location_create(*, code: str, name: str, is_active: bool = True) -> Location:
-    return _catalog_create(Location, code=code, name=name, is_active=is_active)
+    return catalog_create(Location, code=code, name=name, is_active=is_active)
 
 
 @transaction.atomic
 def supplier_create(*, code: str, name: str, is_active: bool = True) -> Supplier:
-    return _catalog_create(Supplier, code=code, name=name, is_active=is_active)
-
-
-_KEY_FIELD = {Item: "sku", Location: "code", Supplier: "code"}
-_EDITABLE = {
-    Item: {"name", "description", "unit", "fractional", "is_active"},
-    Location: {"name", "is_active"},
-    Supplier: {"name", "is_active"},
-}
+    return catalog_create(Supplier, code=code, name=name, is_active=is_active)
 
 
 @transaction.atomic
-def catalog_update(*, instance: Item | Location | Supplier, **changes) -> Item | Location | Supplier:
-    """Change any field of an item, location or supplier except its key (sku / code)."""
+def catalog_update(*, instance, **changes):
+    """Change any field of a catalog record except its key (sku / code)."""
     model = type(instance)
-    key = _KEY_FIELD[model]
+    key = key_field(model)
     if key in changes and changes[key] != getattr(instance, key):
         raise InvalidInput(f"The {key} cannot be changed; create a new record instead.", field=key)
     changes.pop(key, None)
-    unknown = set(changes) - _EDITABLE[model]
+    unknown = set(changes) - _editable_fields(model)
     if unknown:
         raise InvalidInput(f"Unknown field(s): {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
     # Lock the row: an item's fractional flag is read by movements under the same lock order.
@@ -93,7 +95,7 @@ def catalog_update(*, instance: Item | Location | Supplier, **changes) -> Item |
 
 
 @transaction.atomic
-def catalog_delete(*, instance: Item | Location | Supplier) -> None:
+def catalog_delete(*, instance) -> None:
     """Delete a catalog record nothing refers to; otherwise it must be deactivated."""
     try:
         with transaction.atomic():
@@ -105,7 +107,7 @@ def catalog_delete(*, instance: Item | Location | Supplier) -> None:
             instance.delete()
     except models.ProtectedError:
         raise HasHistory(
-            f"{instance._meta.verbose_name.capitalize()} {getattr(instance, _KEY_FIELD[type(instance)])} "
+            f"{instance._meta.verbose_name.capitalize()} {getattr(instance, key_field(type(instance)))} "
             "has history and cannot be deleted; deactivate it instead."
         ) from None
 
@@ -115,13 +117,13 @@ def catalog_delete(*, instance: Item | Location | Supplier) -> None:
 def require_active(obj: Item | Location | Supplier, *, field: str) -> None:
     if not obj.is_active:
         kind = obj._meta.verbose_name
-        key = getattr(obj, _KEY_FIELD[type(obj)])
+        key = getattr(obj, key_field(type(obj)))
         raise InactiveObject(f"The {kind} {key} is inactive and cannot take part in new movements.", field=field)
 
 
 def resolve(model, key: str, *, field: str, active_only: bool = False):
     """Look up an item by SKU or a location/supplier by code, ignoring case."""
-    lookup = {f"{_KEY_FIELD[model]}__iexact": (key or "").strip()}
+    lookup = {f"{key_field(model)}__iexact": (key or "").strip()}
     try:
         obj = model.objects.get(**lookup)
     except model.DoesNotExist:

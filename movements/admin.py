@@ -16,15 +16,13 @@ from django.urls import path, reverse
 from hardfin.admin import (
     DateRangeFilter,
     ExportAdminMixin,
-    ImportExportAdminMixin,
     ReadOnlyAdmin,
     ReadOnlyInline,
-    ServiceWritesAdmin,
     SkuFilter,
-    protected_delete,
 )
 from hardfin.forms import add_domain_error
 from inventory.errors import InventoryError, fmt
+from inventory.admin import CatalogAdmin
 from inventory.models import Location
 
 from .forms import AdjustmentForm, TransferForm
@@ -39,7 +37,7 @@ from .imports import (
 )
 from .models import AdjustmentReason, Movement, MovementLine, Shortfall
 from .resources import AdjustmentReasonResource, MovementResource, ShortfallResource
-from .services import user_can
+from .services import reason_create, user_can
 
 Kind = Movement.Kind
 #: Rows listed in the opening-balances preview (all of them are checked and imported).
@@ -311,25 +309,14 @@ class ShortfallAdmin(ExportAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(AdjustmentReason)
-class AdjustmentReasonAdmin(ImportExportAdminMixin, ServiceWritesAdmin):
-    """Reasons have no service of their own: the model form validates them and the model is
-    saved as it is; a reason used by movements cannot be deleted (deactivate it instead)."""
+class AdjustmentReasonAdmin(CatalogAdmin):
+    """Reasons are written through the catalog services like locations; the code is what API
+    clients send, so it never changes, and a reason used by movements can only be deactivated."""
 
-    form = forms.ModelForm
+    create = staticmethod(reason_create)
     resource_classes = [AdjustmentReasonResource]
     fields = ("code", "label", "requires_note", "is_active")
     list_display = ("code", "label", "requires_note", "is_active")
     list_filter = ("is_active", "requires_note")
     search_fields = ("code", "label")
     ordering = ("code",)
-
-    def get_readonly_fields(self, request, obj=None):
-        # API clients send the code; renaming it would break them.
-        return ("code",) if obj is not None else ()
-
-    def save_record(self, obj, form, change):
-        obj.save()
-        return obj
-
-    def delete_record(self, obj):
-        protected_delete(obj)

@@ -7,6 +7,7 @@ from import_export import fields, widgets
 
 from inventory.errors import fmt
 from inventory.resources import (
+    CatalogResource,
     ExportOnlyResource,
     KeyedResource,
     flag_field,
@@ -18,6 +19,7 @@ from inventory.resources import (
 from lots.models import format_batch_number
 
 from .models import AdjustmentReason, Movement, MovementLine, Shortfall
+from .services import reason_create
 
 
 def id_field():
@@ -82,8 +84,10 @@ class ShortfallResource(ExportOnlyResource):
         fields = ("id", "sku", "location", "reference", "quantity", "outstanding", "created_at", "settled_at")
 
 
-class AdjustmentReasonResource(KeyedResource):
-    """Adjustment reasons have no service of their own; the model's validation runs on each row."""
+class AdjustmentReasonResource(CatalogResource):
+    key = "code"
+    create = staticmethod(reason_create)
+    editable = ("label", "requires_note", "is_active")
 
     code = text_field("code", keep_when_blank=True)
     label = text_field("label")
@@ -95,4 +99,3 @@ class AdjustmentReasonResource(KeyedResource):
         name = "Adjustment reasons"
         import_id_fields = ("code",)
         fields = ("code", "label", "requires_note", "is_active")
-        clean_model_instances = True

@@ -31,9 +31,9 @@ from inventory.errors import (
     Shortage,
     UnknownObject,
 )
-from inventory.models import Item, Location, StockLevel, Supplier
+from inventory.models import Item, Location, Supplier
 from inventory.quantities import check_quantity
-from inventory.services import require_active, stock_levels_lock, stock_levels_save
+from inventory.services import catalog_create, require_active, stock_levels_lock, stock_levels_save
 from lots.models import Batch, Lot
 from lots.services import NewBatch, Take, batches_create, items_lock, lots_fifo, lots_plan, lots_put, lots_take
 
@@ -208,6 +208,13 @@ def transfer_create(
 
 
 # --- adjustments --------------------------------------------------------------------------------
+
+@transaction.atomic
+def reason_create(*, code: str, label: str, requires_note: bool = False, is_active: bool = True) -> AdjustmentReason:
+    """A new adjustment reason; change or retire one with ``inventory.services.catalog_update``
+    and ``catalog_delete`` (a reason used by movements can only be deactivated)."""
+    return catalog_create(AdjustmentReason, code=code, label=label, requires_note=requires_note, is_active=is_active)
+
 
 def _resolve_reason(reason: AdjustmentReason | str | None) -> AdjustmentReason:
     if isinstance(reason, AdjustmentReason):

@@ -244,7 +244,9 @@ def test_manager_adds_a_reason_and_duplicate_codes_are_refused(manager):
     response = client.post(admin_url(AdjustmentReason, "add"), {"code": "theft", "label": "Theft", "is_active": "on"})
     assert response.status_code == 302
     clash = client.post(admin_url(AdjustmentReason, "add"), {"code": "theft", "label": "Again", "is_active": "on"})
-    assert clash.context["adminform"].form.errors == {"code": ["Adjustment reason with this Code already exists."]}
+    assert clash.context["adminform"].form.errors == {"code": ["Adjustment reason with code 'theft' already exists."]}
+    other_case = client.post(admin_url(AdjustmentReason, "add"), {"code": "THEFT", "label": "Again", "is_active": "on"})
+    assert other_case.context["adminform"].form.errors == {"code": ["Adjustment reason with code 'THEFT' already exists."]}
     assert AdjustmentReason.objects.filter(code="theft").count() == 1
 
 
@@ -252,7 +254,7 @@ def test_a_reason_with_history_cannot_be_deleted(manager, item, chicago):
     adjustment_create(item=item, location=chicago, direction="up", quantity="3", reason="found", user=manager)
     reason = AdjustmentReason.objects.get(code="found")
     response = signed_in(manager).post(admin_url(AdjustmentReason, "delete", reason.pk), {"post": "yes"}, follow=True)
-    assert messages_of(response) == ["Adjustment reason Found has history and cannot be deleted; deactivate it instead."]
+    assert messages_of(response) == ["Adjustment reason found has history and cannot be deleted; deactivate it instead."]
     assert AdjustmentReason.objects.filter(code="found").exists()
 
 
