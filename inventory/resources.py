@@ -152,7 +152,10 @@ class ExportOnlyResource(HardfinResource):
     """For lots, batches and the ledger, which only the movement services write."""
 
     def import_data(self, dataset, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} is export-only.")
+        raise InvalidInput(
+            f"{self._meta.model._meta.verbose_name_plural.capitalize()} are export-only: only the movement "
+            "services write them."
+        )
 
 
 class KeyedResource(HardfinResource):
