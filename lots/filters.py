@@ -4,9 +4,10 @@ from .models import Batch, Lot
 
 
 def filter_batch_number(queryset, name, value):
-    """``0001`` and ``1`` both name batch 1; anything else matches nothing."""
+    """``0001`` and ``1`` both name batch 1; anything else matches nothing (including digits
+    of other scripts, such as ``²``, which ``int`` refuses)."""
     value = value.strip()
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return queryset.none()
     return queryset.filter(**{name: int(value)})
 

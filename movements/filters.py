@@ -1,7 +1,23 @@
+from datetime import UTC, datetime
+
 import django_filters
 from django.db.models import Q
 
 from .models import Movement, Shortfall
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO time compared in UTC. Python accepts offsets up to ±23:59, PostgreSQL only
+    up to ±15:59, and a valid ``since`` must never become a database error; a time whose UTC
+    form is beyond year 1 or 9999 stands for the beginning or the end of time."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                value = (datetime.min if value.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
+        return super().filter(qs, value)
 
 
 class MovementFilter(django_filters.FilterSet):
@@ -11,8 +27,8 @@ class MovementFilter(django_filters.FilterSet):
     item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
     location = django_filters.CharFilter(method="filter_location", label="Location code (source or destination)")
     kind = django_filters.CharFilter(method="filter_kind", label="Kind, or several separated by commas")
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte", label="From (inclusive)")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt", label="Until (exclusive)")
+    since = UtcDateTimeFilter(field_name="occurred_at", lookup_expr="gte", label="From (inclusive)")
+    until = UtcDateTimeFilter(field_name="occurred_at", lookup_expr="lt", label="Until (exclusive)")
     reference = django_filters.CharFilter(field_name="reference", lookup_expr="iexact", label="Reference")
 
     class Meta:

@@ -1,0 +1,180 @@
+"""The catalog and stock endpoints of the REST API (paths in hardfin/api_urls.py)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from hardfin.api.idempotency import idempotent
+from hardfin.api.permissions import CanExport, InventoryAccess
+from hardfin.api.views import FirstRendererNegotiation
+from hardfin.csv import csv_response
+
+from . import selectors, services
+from .filters import ItemFilter, LocationFilter, StockLevelFilter, SupplierFilter
+from .models import CODE_PATTERN, Item, Location, Supplier
+from .serializers import (
+    ItemSerializer,
+    LocationSerializer,
+    StockByItemSerializer,
+    StockByLocationSerializer,
+    StockRowSerializer,
+    SupplierSerializer,
+)
+
+#: SKUs and codes in paths: letters, digits, '.', '-', '_' (so ``/api/items/LDR-4.1/`` works).
+KEY_REGEX = CODE_PATTERN.removeprefix("^").removesuffix("$")
+
+
+class CatalogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """List, read, create, change (PATCH) and delete records addressed by their key, which
+    paths match ignoring case. Writes go through ``inventory.services``; PUT is not offered
+    (the key never changes, and PATCH changes any other field)."""
+
+    permission_classes = [InventoryAccess]
+    lookup_value_regex = KEY_REGEX
+    model: type[Item] | type[Location] | type[Supplier]
+    create_service: staticmethod
+
+    @property
+    def write_permissions(self):
+        meta = self.model._meta
+        return {
+            method: (f"{meta.app_label}.{action}_{meta.model_name}",)
+            for method, action in (("POST", "add"), ("PATCH", "change"), ("DELETE", "delete"))
+        }
+
+    def get_object(self):
+        key = self.kwargs[self.lookup_field]
+        obj = get_object_or_404(self.get_queryset(), **{f"{self.lookup_field}__iexact": key})
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def rendered(self, obj, **kwargs) -> Response:
+        """The record as a fresh read shows it (an item with its ``on_hand``)."""
+        fresh = self.get_queryset().get(pk=obj.pk)
+        return Response(self.get_serializer(fresh).data, **kwargs)
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.create_service(**serializer.validated_data)
+        return self.rendered(obj, status=status.HTTP_201_CREATED)
+
+    @idempotent
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        obj = services.catalog_update(instance=instance, **serializer.validated_data)
+        return self.rendered(obj)
+
+    @extend_schema(responses={204: None})
+    @idempotent
+    def destroy(self, request, *args, **kwargs):
+        services.catalog_delete(instance=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ItemViewSet(CatalogViewSet):
+    """Catalog items, addressed by SKU. ``on_hand`` is the total over all locations."""
+
+    model = Item
+    lookup_field = "sku"
+    serializer_class = ItemSerializer
+    filterset_class = ItemFilter
+    create_service = staticmethod(services.item_create)
+
+    def get_queryset(self):
+        return selectors.items_with_on_hand().order_by("sku")
+
+
+class LocationViewSet(CatalogViewSet):
+    """Warehouses, operations centers, vans…, addressed by code."""
+
+    model = Location
+    lookup_field = "code"
+    serializer_class = LocationSerializer
+    filterset_class = LocationFilter
+    create_service = staticmethod(services.location_create)
+
+    def get_queryset(self):
+        return Location.objects.order_by("code")
+
+
+class SupplierViewSet(CatalogViewSet):
+    """Where received units came from, addressed by code."""
+
+    model = Supplier
+    lookup_field = "code"
+    serializer_class = SupplierSerializer
+    filterset_class = SupplierFilter
+    create_service = staticmethod(services.supplier_create)
+
+    def get_queryset(self):
+        return Supplier.objects.order_by("code")
+
+
+class StockRowsView(generics.ListAPIView):
+    """Item-location rows, by SKU then location code. Rows at zero are left out unless
+    ``include_empty``; a negative row is an open build shortfall."""
+
+    permission_classes = [InventoryAccess]
+    serializer_class = StockRowSerializer
+    filterset_class = StockLevelFilter
+
+    def get_queryset(self):
+        return selectors.stock_rows()
+
+
+class StockGroupedView(StockRowsView):
+    """The filtered item-location rows, added up per group."""
+
+    group: staticmethod
+
+    def list(self, request, *args, **kwargs):
+        groups = self.group(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(groups)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class StockByItemView(StockGroupedView):
+    """Stock per item: the total and how many locations hold it."""
+
+    serializer_class = StockByItemSerializer
+    group = staticmethod(selectors.stock_by_item)
+
+
+class StockByLocationView(StockGroupedView):
+    """Stock per location: the total and how many items it holds."""
+
+    serializer_class = StockByLocationSerializer
+    group = staticmethod(selectors.stock_by_location)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        filters=True,
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        description="Every item-location row that `/api/stock/` would list with the same filters, not one "
+        "page: a streamed CSV (UTF-8 with a BOM) whose header is exactly `SKU,Item name,Location,Quantity` "
+        "(Location is the location's name). Text cells that a spreadsheet would run as a formula are "
+        "prefixed with `'`.",
+    )
+)
+class StockExportView(generics.GenericAPIView):
+    permission_classes = [CanExport]
+    filterset_class = StockLevelFilter
+    pagination_class = None
+    # Errors are JSON; the CSV itself is streamed, never rendered.
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FirstRendererNegotiation
+
+    def get_queryset(self):
+        return selectors.stock_rows()
+
+    def get(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset())
+        return csv_response("inventory.csv", selectors.STOCK_EXPORT_HEADER, selectors.stock_export_rows(rows))

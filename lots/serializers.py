@@ -1,0 +1,36 @@
+"""API shapes of lots and batches (read-only: units enter and move only through movements)."""
+
+from rest_framework import serializers
+
+from hardfin.api.fields import QuantityField
+
+from .models import Batch
+
+
+class LotSerializer(serializers.Serializer):
+    """The units of one batch at one location."""
+
+    id = serializers.IntegerField()
+    sku = serializers.CharField(source="item.sku")
+    batch = serializers.CharField(source="batch.label", help_text="The batch number, e.g. `0001`.")
+    location = serializers.CharField(source="location.code")
+    quantity = QuantityField()
+    supplier = serializers.CharField(source="batch.supplier.code", allow_null=True, help_text="Supplier code.")
+    origin = serializers.ChoiceField(source="batch.origin", choices=Batch.Origin.choices)
+    reference = serializers.CharField(source="batch.reference",
+                                      help_text="The PO number, or the reason of an upward adjustment.")
+    received_at = serializers.DateTimeField(source="batch.received_at")
+
+
+class BatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sku = serializers.CharField(source="item.sku")
+    number = serializers.CharField(source="label", help_text="Numbered per item in creation order: `0001`, …")
+    origin = serializers.ChoiceField(choices=Batch.Origin.choices)
+    supplier = serializers.CharField(source="supplier.code", allow_null=True, help_text="Supplier code.")
+    reference = serializers.CharField(help_text="The PO number, or the reason of an upward adjustment.")
+    po_number = serializers.CharField()
+    shipment_number = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    initial_quantity = QuantityField()
+    on_hand = QuantityField(help_text="Units of this batch still in stock, over all locations.")

@@ -1,0 +1,99 @@
+"""The OpenAPI schema describes every endpoint of API.md, validates, and its docs page is
+served from local files."""
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+from tests.api_support import api  # noqa: F401  (fixture)
+
+#: Every path of API.md (and the auth endpoint), with the methods it answers.
+CONTRACT = {
+    "/api/auth/token/": {"post"},
+    "/api/items/": {"get", "post"},
+    "/api/items/{sku}/": {"get", "patch", "delete"},
+    "/api/locations/": {"get", "post"},
+    "/api/locations/{code}/": {"get", "patch", "delete"},
+    "/api/suppliers/": {"get", "post"},
+    "/api/suppliers/{code}/": {"get", "patch", "delete"},
+    "/api/stock/": {"get"},
+    "/api/stock/by-item/": {"get"},
+    "/api/stock/by-location/": {"get"},
+    "/api/stock/export.csv": {"get"},
+    "/api/lots/": {"get"},
+    "/api/lots/{id}/": {"get"},
+    "/api/batches/": {"get"},
+    "/api/batches/{id}/": {"get"},
+    "/api/batches/{id}/trace/": {"get"},
+    "/api/movements/": {"get"},
+    "/api/movements/{id}/": {"get"},
+    "/api/transfers/": {"post"},
+    "/api/adjustments/": {"post"},
+    "/api/receipts/": {"post"},
+    "/api/builds/": {"post"},
+    "/api/replacements/": {"post"},
+    "/api/adjustment-reasons/": {"get"},
+    "/api/shortfalls/": {"get"},
+    "/api/shortfalls/{id}/": {"get"},
+}
+WRITES = {"post", "patch", "delete"}
+
+
+@pytest.fixture
+def schema(api):
+    response = api().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_describes_every_endpoint(schema):
+    assert schema["openapi"].startswith("3.")
+    assert {path: set(operations) - {"parameters"} for path, operations in schema["paths"].items()} == CONTRACT
+
+
+def test_every_operation_documents_its_errors(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert "429" in codes, (method, path)
+            if path != "/api/auth/token/":
+                assert {"401", "403"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if method in WRITES and path != "/api/auth/token/":
+                assert {"400", "409", "422", "503"} <= codes, (method, path)
+                assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]], (method, path)
+
+
+def test_filters_and_quantities_are_described(schema):
+    stock = schema["paths"]["/api/stock/"]["get"]
+    assert {"item", "location", "search", "include_empty", "page", "page_size"} <= {
+        p["name"] for p in stock["parameters"]}
+    assert {p["name"] for p in schema["paths"]["/api/movements/"]["get"]["parameters"]} >= {
+        "item", "location", "kind", "since", "until", "reference", "ordering", "cursor", "page_size"}
+    components = schema["components"]["schemas"]
+    assert components["Movement"]["properties"]["quantity"]["type"] == "string"
+    assert {s["type"] for s in components["TransferInputRequest"]["properties"]["quantity"]["oneOf"]} == {
+        "string", "number"}
+    assert schema["paths"]["/api/stock/export.csv"]["get"]["responses"]["200"]["content"] == {
+        "text/csv": {"schema": {"type": "string"}}}
+    assert set(components["Conflict"]["properties"]) >= {
+        "code", "detail", "sku", "location", "requested", "available", "shortages"}
+
+
+def test_schema_validates_without_warnings(db, tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+    assert "/api/transfers/" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_docs_page_uses_only_local_files(api):
+    response = api().get("/api/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    assert "https://" not in page and "http://" not in page
+    for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        assert finders.find(f"drf_spectacular_sidecar/swagger-ui-dist/{asset}")
