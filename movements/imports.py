@@ -223,20 +223,22 @@ def opening_balances_import(*, rows: Sequence[Mapping[str, str]], user) -> list[
     ordered = sorted(balances, key=lambda balance: (balance.received_at or started_at, balance.row))
     movements = []
     for balance in ordered:
-        occurred_at = balance.received_at or started_at
+        # The ledger records when the balance was entered (times are server-assigned, so
+        # integrations reading "since" miss nothing); the batch keeps the received date.
+        received_at = balance.received_at or started_at
         try:
             if balance.supplier:
                 receipt = receipt_create(
                     supplier=balance.supplier, location=balance.location,
                     po_number=balance.po_number or OPENING_PO_NUMBER, lines=[Line(balance.item, balance.quantity)],
-                    user=user, note=OPENING_NOTE, occurred_at=occurred_at,
+                    user=user, note=OPENING_NOTE, received_at=received_at,
                 )
                 movements += receipt.movements
             else:
                 movements.append(
                     adjustment_create(
                         item=balance.item, location=balance.location, direction="up", quantity=balance.quantity,
-                        reason=OPENING_REASON, user=user, note=OPENING_NOTE, occurred_at=occurred_at,
+                        reason=OPENING_REASON, user=user, note=OPENING_NOTE, received_at=received_at,
                     )
                 )
         except InvalidInput as exc:

@@ -243,9 +243,11 @@ def adjustment_create(
     user,
     note: str = "",
     occurred_at: datetime | None = None,
+    received_at: datetime | None = None,
 ) -> Movement:
     """Correct the count of one item at one location. Up creates a new batch (origin
-    adjustment); down consumes the oldest batches first. Managers and Accountants only."""
+    adjustment; ``received_at`` dates it, by default now); down consumes the oldest batches
+    first. Managers and Accountants only."""
     _require(user, Kind.ADJUSTMENT)
     if direction not in ("up", "down"):
         raise InvalidInput("Direction must be 'up' or 'down'.", field="direction")
@@ -266,7 +268,7 @@ def adjustment_create(
             locked_items=locked_items,
             location=location,
             origin=Batch.Origin.ADJUSTMENT,
-            received_at=occurred_at,
+            received_at=received_at or occurred_at,
             reference=reason.code,
         )
         movement = _write_movement(
@@ -322,9 +324,11 @@ def receipt_create(
     shipment_number: str = "",
     note: str = "",
     occurred_at: datetime | None = None,
+    received_at: datetime | None = None,
 ) -> Receipt:
-    """Receive an inbound shipment: each line becomes a new batch at ``location`` and a
-    ``receipt`` movement. Open build shortfalls there are settled first from the new units."""
+    """Receive an inbound shipment: each line becomes a new batch at ``location`` (dated
+    ``received_at``, by default now) and a ``receipt`` movement. Open build shortfalls there
+    are settled first from the new units."""
     _require(user, Kind.RECEIPT)
     po_number = (po_number or "").strip()
     if not po_number:
@@ -341,7 +345,7 @@ def receipt_create(
         locked_items=locked_items,
         location=location,
         origin=Batch.Origin.RECEIPT,
-        received_at=occurred_at,
+        received_at=received_at or occurred_at,
         supplier=supplier,
         po_number=po_number,
         shipment_number=shipment_number or "",
