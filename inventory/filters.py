@@ -1,6 +1,10 @@
-"""FilterSets shared by the API and the staff pages. Unknown values match nothing."""
+"""FilterSets shared by the API and the staff pages. Unknown values match nothing.
+
+They derive from django-filter's REST flavour, whose yes/no filters read ``true``/``false``
+and ``1``/``0`` alike."""
 
 import django_filters
+from django_filters.rest_framework import BooleanFilter, FilterSet
 from django.db.models import Q
 
 from .models import Item, Location, StockLevel, Supplier
@@ -13,7 +17,7 @@ def search_items(queryset, name, value):
     return queryset.filter(Q(sku__icontains=value) | Q(name__icontains=value))
 
 
-class ItemFilter(django_filters.FilterSet):
+class ItemFilter(FilterSet):
     search = django_filters.CharFilter(method=search_items, label="SKU or name contains")
 
     class Meta:
@@ -21,7 +25,7 @@ class ItemFilter(django_filters.FilterSet):
         fields = ["search", "is_active"]
 
 
-class CodeNameFilter(django_filters.FilterSet):
+class CodeNameFilter(FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Code or name contains")
 
     def filter_search(self, queryset, name, value):
@@ -41,14 +45,14 @@ class SupplierFilter(CodeNameFilter):
         fields = ["search", "is_active"]
 
 
-class StockLevelFilter(django_filters.FilterSet):
+class StockLevelFilter(FilterSet):
     """Item-location rows. By default only rows whose quantity is not zero (a negative row is
     an open build shortfall); ``include_empty`` adds rows at zero that once held stock."""
 
     item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
     location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
     search = django_filters.CharFilter(method="filter_search", label="SKU, item name or location contains")
-    include_empty = django_filters.BooleanFilter(method="filter_include_empty", label="Include rows at zero")
+    include_empty = BooleanFilter(method="filter_include_empty", label="Include rows at zero")
 
     class Meta:
         model = StockLevel

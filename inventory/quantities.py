@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from .errors import InvalidQuantity
@@ -11,6 +12,7 @@ DECIMAL_PLACES = 3
 #: Quantities must stay below 10**12 (at most 12 digits before the point).
 LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 STEP = Decimal(1).scaleb(-DECIMAL_PLACES)
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
 
 def parse_quantity(value, *, field: str = "quantity") -> Decimal:
@@ -22,8 +24,15 @@ def parse_quantity(value, *, field: str = "quantity") -> Decimal:
     elif isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip()
+        # Plain decimal notation only: Decimal() would also read "1_0" as 10, "1e3" as 1000
+        # and other scripts' digits, none of which a person means as a quantity.
+        if not PLAIN_NUMBER.fullmatch(text):
+            if text.lower().lstrip("+-") in {"nan", "inf", "infinity", "snan"}:
+                raise InvalidQuantity("A quantity must be a finite number.", field=field)
+            raise InvalidQuantity(f"{value!r} is not a number.", field=field)
         try:
-            number = Decimal(value.strip())
+            number = Decimal(text)
         except InvalidOperation:
             raise InvalidQuantity(f"{value!r} is not a number.", field=field) from None
     else:

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .errors import HasHistory, InactiveObject, InvalidInput, UnknownObject
+from .errors import ConflictError, HasHistory, InactiveObject, InvalidInput, UnknownObject
 from .models import Item, Location, StockLevel, Supplier
 
 # --- catalog --------------------------------------------------------------------------------
@@ -18,7 +18,9 @@ from .models import Item, Location, StockLevel, Supplier
 def _clean(instance: models.Model) -> None:
     """Run the model's own validation and turn Django's error into a domain error."""
     try:
-        instance.full_clean()
+        # Unique keys are checked (ignoring case, with a clear message) by the callers and,
+        # finally, by the database.
+        instance.full_clean(validate_constraints=False)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         field = None if field == "__all__" else field
@@ -53,7 +55,16 @@ def catalog_create(model, **fields):
     setattr(instance, key, getattr(instance, key).strip())
     _check_code_free(model, key, getattr(instance, key))
     _clean(instance)
-    instance.save()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        # Someone created the same key (in another case) between the check and the insert.
+        raise InvalidInput(
+            f"{model._meta.verbose_name.capitalize()} with {'SKU' if key == 'sku' else 'code'} "
+            f"{getattr(instance, key)!r} already exists.",
+            field=key,
+        ) from None
     return instance
 
 
@@ -79,19 +90,37 @@ def catalog_update(*, instance, **changes):
     """Change any field of a catalog record except its key (sku / code)."""
     model = type(instance)
     key = key_field(model)
-    if key in changes and changes[key] != getattr(instance, key):
+    if key in changes and str(changes[key]).strip().lower() != getattr(instance, key).lower():
         raise InvalidInput(f"The {key} cannot be changed; create a new record instead.", field=key)
     changes.pop(key, None)
     unknown = set(changes) - _editable_fields(model)
     if unknown:
         raise InvalidInput(f"Unknown field(s): {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
-    # Lock the row: an item's fractional flag is read by movements under the same lock order.
+    # Lock the row (FOR NO KEY UPDATE, like receipts taking a batch number) so two edits of
+    # one record cannot interleave.
     locked = model.objects.select_for_update(no_key=True).get(pk=instance.pk)
+    if model is Item and locked.fractional and changes.get("fractional") is False:
+        _check_whole_units(locked)
     for field, value in changes.items():
         setattr(locked, field, value)
     _clean(locked)
     locked.save(update_fields=[*changes] if changes else None)
     return locked
+
+
+def _check_whole_units(item: Item) -> None:
+    """An item may become whole-units only while every lot and open shortfall of it is whole;
+    otherwise the fraction could never leave by any movement."""
+    quantities = [
+        *item.lots.filter(quantity__gt=0).values_list("quantity", flat=True),
+        *item.shortfalls.filter(outstanding__gt=0).values_list("outstanding", flat=True),
+    ]
+    if any(quantity != quantity.to_integral_value() for quantity in quantities):
+        raise ConflictError(
+            f"{item.sku} still has fractional quantities in stock; move or adjust them to whole "
+            "units before making it a whole-unit item.",
+            field="fractional",
+        )
 
 
 @transaction.atomic

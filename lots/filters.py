@@ -1,4 +1,5 @@
 import django_filters
+from django_filters.rest_framework import BooleanFilter, FilterSet
 
 from .models import Batch, Lot
 
@@ -12,14 +13,14 @@ def filter_batch_number(queryset, name, value):
     return queryset.filter(**{name: int(value)})
 
 
-class LotFilter(django_filters.FilterSet):
+class LotFilter(FilterSet):
     """Lots, oldest batch first. By default only lots holding units; ``show_empty`` adds the
     lots that have been fully consumed."""
 
     item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
     location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
     batch = django_filters.CharFilter(field_name="batch__number", method=filter_batch_number, label="Batch number")
-    show_empty = django_filters.BooleanFilter(method="filter_show_empty", label="Show empty lots")
+    show_empty = BooleanFilter(method="filter_show_empty", label="Show empty lots")
 
     class Meta:
         model = Lot
@@ -35,7 +36,7 @@ class LotFilter(django_filters.FilterSet):
         return queryset
 
 
-class BatchFilter(django_filters.FilterSet):
+class BatchFilter(FilterSet):
     item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
     number = django_filters.CharFilter(field_name="number", method=filter_batch_number, label="Batch number")
 

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import django_filters
+from django_filters.rest_framework import BooleanFilter, FilterSet
 from django.db.models import Q
 
 from .models import Movement, Shortfall
@@ -20,7 +21,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
         return super().filter(qs, value)
 
 
-class MovementFilter(django_filters.FilterSet):
+class MovementFilter(FilterSet):
     """The ledger: ``since`` is inclusive, ``until`` exclusive; ``kind`` takes one kind or
     several separated by commas; ``location`` matches the source or the destination."""
 
@@ -44,10 +45,10 @@ class MovementFilter(django_filters.FilterSet):
         return queryset.filter(kind__in=kinds) if kinds else queryset
 
 
-class ShortfallFilter(django_filters.FilterSet):
+class ShortfallFilter(FilterSet):
     item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
     location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
-    open = django_filters.BooleanFilter(method="filter_open", label="Only open (true) or only settled (false)")
+    open = BooleanFilter(method="filter_open", label="Only open (true) or only settled (false)")
 
     class Meta:
         model = Shortfall

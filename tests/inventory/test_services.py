@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.errors import HasHistory, InvalidInput, InvalidQuantity
+from inventory.errors import ConflictError, HasHistory, InvalidInput, InvalidQuantity
 from inventory.models import Item, Location
 from inventory.quantities import check_quantity
 from inventory.services import catalog_delete, catalog_update, item_create, location_create, supplier_create
@@ -80,7 +80,7 @@ def test_delete_unused_records_and_refuse_those_with_history(item, chicago, milw
         (" 2.5 ", True, Decimal("2.500")),
         (Decimal("0.001"), True, Decimal("0.001")),
         ("999999999999.999", True, Decimal("999999999999.999")),
-        ("1e2", False, Decimal("100.000")),
+        ("+7", False, Decimal("7.000")),
     ],
 )
 def test_rule_7_good_quantities(value, fractional, expected):
@@ -88,8 +88,28 @@ def test_rule_7_good_quantities(value, fractional, expected):
 
 
 @pytest.mark.parametrize(
-    "value", [0, "0", "-1", "0.0001", "1000000000000", "2.5", "nan", "-inf", "1e400", 1.5, True, None, [1]]
+    "value",
+    [0, "0", "-1", "0.0001", "1000000000000", "2.5", "nan", "-inf", "1e400", "1e3", "1_0", "\uff15", "", ".", 1.5, True, None, [1]],
 )
 def test_rule_7_bad_quantities(value):
     with pytest.raises(InvalidQuantity):
         check_quantity(value, fractional=False)
+
+
+def test_an_item_with_fractional_stock_cannot_become_whole_units(chicago, supplier, operator):
+    cable = item_create(sku="CBL-1", name="Cable", unit="m", fractional=True)
+    receipt_create(supplier=supplier, location=chicago, po_number="PO", lines=[Line(cable, "2.5")], user=operator)
+    with pytest.raises(ConflictError) as caught:
+        catalog_update(instance=cable, fractional=False)
+    assert caught.value.field == "fractional" and "fractional quantities" in caught.value.message
+    assert Item.objects.get(pk=cable.pk).fractional is True
+    whole = item_create(sku="CBL-2", name="Cable", unit="m", fractional=True)
+    receipt_create(supplier=supplier, location=chicago, po_number="PO", lines=[Line(whole, "3")], user=operator)
+    assert catalog_update(instance=whole, fractional=False).fractional is False
+
+
+@pytest.mark.django_db
+def test_sending_back_the_same_key_in_another_case_is_not_a_change():
+    item = item_create(sku="LDR-4.1", name="Lidar")
+    assert catalog_update(instance=item, sku="ldr-4.1", name="Lidar 4.1").name == "Lidar 4.1"
+    assert Item.objects.get().sku == "LDR-4.1"
