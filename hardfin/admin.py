@@ -299,6 +299,8 @@ class SkuFilter(InputFilter):
 
     def queryset(self, request, queryset):
         value = (self.value() or "").strip()
+        if "\x00" in value:  # no SKU holds one, and PostgreSQL refuses it in a query
+            return queryset.none()
         return queryset.filter(item__sku__iexact=value) if value else queryset
 
 
@@ -355,6 +357,8 @@ class DateRangeFilter(admin.ListFilter):
             day = None
         if day is None:
             raise IncorrectLookupParameters(f"{text!r} is not a date (YYYY-MM-DD).")
+        if days_later and day >= datetime.date.max - datetime.timedelta(days=days_later):
+            return None  # up to the end of time: no bound
         start = datetime.datetime.combine(day + datetime.timedelta(days=days_later), datetime.time.min)
         return timezone.make_aware(start)
 

@@ -44,7 +44,8 @@ class CatalogAdmin(ImportExportAdminMixin, ServiceWritesAdmin):
 
     def _set_active(self, request, queryset, value: bool):
         with transaction.atomic():
-            records = list(queryset)
+            # In id order: receipts lock item rows in that order too, so the two cannot deadlock.
+            records = list(queryset.order_by("pk"))
             for record in records:
                 catalog_update(instance=record, is_active=value)
         state = "active" if value else "inactive"

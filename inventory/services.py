@@ -152,9 +152,11 @@ def require_active(obj: Item | Location | Supplier, *, field: str) -> None:
 
 def resolve(model, key: str, *, field: str, active_only: bool = False):
     """Look up an item by SKU or a location/supplier by code, ignoring case."""
-    lookup = {f"{key_field(model)}__iexact": (key or "").strip()}
+    key = (key or "").strip()
     try:
-        obj = model.objects.get(**lookup)
+        if "\x00" in key:  # no key holds one, and PostgreSQL refuses it in a query
+            raise model.DoesNotExist
+        obj = model.objects.get(**{f"{key_field(model)}__iexact": key})
     except model.DoesNotExist:
         raise UnknownObject(f"No {model._meta.verbose_name} {key!r}.", field=field) from None
     if active_only:

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+import hardfin.converters  # noqa: F401  (registers <code:…>)
+
 from . import views
 
 app_name = "inventory"
@@ -10,5 +12,5 @@ urlpatterns = [
     path("inventory/", views.InventoryView.as_view(), name="index"),
     path("inventory/export.csv", views.StockExportView.as_view(), name="export"),
     # SKUs may hold dots ("LDR-4.1") but never a slash, so <str:> takes the whole SKU.
-    path("items/<str:sku>/", views.ItemStockView.as_view(), name="item"),
+    path("items/<code:sku>/", views.ItemStockView.as_view(), name="item"),
 ]

@@ -282,7 +282,7 @@ class HistoryFilterForm(forms.Form):
             query["location"] = data["location"].code
         if data.get("date_from"):
             query["since"] = data["date_from"].isoformat()
-        if data.get("date_to"):
-            # ``until`` is exclusive: the day after the last day asked for.
+        if data.get("date_to") and data["date_to"] < datetime.date.max:
+            # ``until`` is exclusive: the day after the last day asked for (none after 9999-12-31).
             query["until"] = (data["date_to"] + datetime.timedelta(days=1)).isoformat()
         return query

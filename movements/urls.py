@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+import hardfin.converters  # noqa: F401  (registers <code:…>)
+
 from . import views
 
 app_name = "movements"
@@ -12,7 +14,7 @@ urlpatterns = [
     path("receipts/new/", views.ReceiptFormView.as_view(), name="receipt"),
     path("builds/new/", views.BuildFormView.as_view(), name="build"),
     path("replacements/new/", views.ReplacementFormView.as_view(), name="replacement"),
-    path("items/<str:sku>/history/", views.ItemHistoryView.as_view(), name="item-history"),
-    path("items/<str:sku>/batches/", views.ItemBatchesView.as_view(), name="item-batches"),
-    path("items/<str:sku>/batches/<int:number>/", views.BatchTraceView.as_view(), name="batch-trace"),
+    path("items/<code:sku>/history/", views.ItemHistoryView.as_view(), name="item-history"),
+    path("items/<code:sku>/batches/", views.ItemBatchesView.as_view(), name="item-batches"),
+    path("items/<code:sku>/batches/<int:number>/", views.BatchTraceView.as_view(), name="batch-trace"),
 ]
