@@ -38,11 +38,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for a local development key).")
+if not SECRET_KEY and DEBUG:
     # Only ever used with DEBUG on, on a developer's machine.
     SECRET_KEY = "django-insecure-hardfin-local-development-only"
+# Without DEBUG and without SECRET_KEY, commands that sign nothing (migrate, makemigrations,
+# reconcile) still run, while Django refuses to start the web application with an empty key.
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
