@@ -98,7 +98,9 @@ class ServiceModelForm(ModelForm):
 
 
 class ServiceWritesAdmin(admin.ModelAdmin):
-    """An admin whose saves and deletes are service calls (``save_record``, ``delete_record``).
+    """An admin whose saves and deletes are service calls: subclasses define
+    ``save_record(obj, form, change)`` (write through a service, return the saved instance)
+    and ``delete_record(obj)``.
 
     Domain errors never reach the user as a 500: an ``InvalidInput`` re-renders the form with
     the message on its field (the failed write was rolled back with the view's transaction);
@@ -106,13 +108,6 @@ class ServiceWritesAdmin(admin.ModelAdmin):
     """
 
     form = ServiceModelForm
-
-    def save_record(self, obj, form, change):
-        """Write ``obj`` through a service and return the saved instance."""
-        raise NotImplementedError
-
-    def delete_record(self, obj) -> None:
-        raise NotImplementedError
 
     def save_model(self, request, obj, form, change):
         adopt(obj, self.save_record(obj, form, change))

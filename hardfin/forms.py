@@ -27,14 +27,11 @@ def add_domain_error(form: forms.BaseForm, exc: InventoryError) -> None:
 
 
 class ServiceForm(forms.Form):
-    """A form whose valid data goes to one service call."""
+    """A form whose valid data goes to one service call: subclasses define ``perform(user)``,
+    which calls the service with ``self.cleaned_data`` and returns what it recorded."""
 
     error_css_class = "has-error"
     required_css_class = "required"
-
-    def perform(self, user):
-        """Call the service with ``self.cleaned_data``; return what it recorded."""
-        raise NotImplementedError
 
     def place_error(self, exc: InventoryError) -> None:
         """Where a service error is shown; forms with lines override this."""

@@ -57,7 +57,9 @@ def reload(movements: list[Movement]) -> list[Movement]:
 
 
 class MovementWriteView(generics.GenericAPIView):
-    """POST one action; 201 with what was recorded. All or nothing: any error records nothing."""
+    """POST one action; 201 with what was recorded. All or nothing: any error records nothing.
+    Subclasses define ``record(data, *, user)``, which calls one service with the validated
+    body and returns what it recorded."""
 
     permission_classes = [InventoryAccess]
     kind: str
@@ -73,9 +75,6 @@ class MovementWriteView(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         result = self.record(serializer.validated_data, user=request.user)
         return Response(self.result_serializer_class(result).data, status=status.HTTP_201_CREATED)
-
-    def record(self, data: dict, *, user):
-        raise NotImplementedError
 
 
 def write_schema(summary: str, result=MovementSerializer):
