@@ -93,7 +93,7 @@ def test_a_bad_row_imports_nothing_and_names_its_row(line, error, catalog, manag
 
 
 def test_every_problem_is_reported_at_once_with_its_row_number(catalog, manager):
-    text = "sku,location,quantity\nLDR-4.1,CHI,5\n\nNOPE,CHI,-1\nLDR-4.1,CHI,7\nLDR-4.1,XXX,abc\n"
+    text = "sku,location,quantity\nLDR-4.1,CHI,5\n\nNOPE,CHI,-1\nLDR-4.1,CHI,7\nLDR-4.1,NOWHERE,abc\n"
     with pytest.raises(OpeningBalancesInvalid) as raised:
         opening_balances_check(rows=opening_balances_read(text))
     # The blank line is row 2: rows are counted as they appear under the header.
