@@ -19,10 +19,10 @@ django.setup()
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from hardfin.csv import csv_lines  # noqa: E402
 from inventory.filters import StockLevelFilter  # noqa: E402
 from inventory.selectors import stock_export_rows, stock_rows  # noqa: E402
 from inventory.services import item_create, location_create, supplier_create  # noqa: E402
-from hardfin.csv import csv_lines  # noqa: E402
 from movements.reconciliation import reconcile  # noqa: E402
 from movements.services import Line, receipt_create, transfer_create  # noqa: E402
 

@@ -1,15 +1,15 @@
-"""The Django admin as Hardfin's back office: who may enter it, and the pieces every app's
-admin shares (service-backed catalog forms, read-only ledger pages, streamed CSV export,
+"""The Django admin as Hardfin's back office: the site (who may enter it), and the pieces every
+app's admin shares (service-backed catalog forms, read-only ledger pages, streamed CSV export,
 all-or-nothing CSV import, and list filters).
 
-Django imports this module first when it discovers admin modules (``hardfin`` is listed before
-the inventory apps), so the default ``admin.site`` is configured before anything registers.
+``BackOfficeSite`` is the default admin site through ``hardfin.apps.BackOfficeAdminConfig``
+(listed in INSTALLED_APPS instead of ``django.contrib.admin``), so every app's
+``admin.register`` lands on it.
 """
 
 from __future__ import annotations
 
 import datetime
-import types
 
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -25,11 +25,12 @@ from import_export.admin import ExportMixin, ImportMixin
 from import_export.formats import base_formats
 from import_export.signals import post_export
 
-from inventory.errors import ConflictError, InvalidInput
-from inventory.resources import adopt
-
 from .csv import csv_response
+from .errors import ConflictError, InvalidInput
 from .forms import add_domain_error
+from .identifiers import has_nul
+from .permissions import EXPORT_INVENTORY
+from .resources import adopt
 
 #: Groups whose members may sign in to the admin (Operators work in the staff pages only).
 ADMIN_GROUPS = ("Managers", "Accountants")
@@ -62,17 +63,15 @@ class BackOfficeAuthenticationForm(AdminAuthenticationForm):
             )
 
 
-def _has_permission(site, request) -> bool:
-    return may_use_admin(request.user)
+class BackOfficeSite(admin.AdminSite):
+    site_header = "Hardfin Inventory back office"
+    site_title = "Hardfin back office"
+    index_title = "Catalog, stock and ledger"
+    site_url = "/inventory/"
+    login_form = BackOfficeAuthenticationForm
 
-
-site = admin.site
-site.site_header = "Hardfin Inventory back office"
-site.site_title = "Hardfin back office"
-site.index_title = "Catalog, stock and ledger"
-site.site_url = "/inventory/"
-site.login_form = BackOfficeAuthenticationForm
-site.has_permission = types.MethodType(_has_permission, site)
+    def has_permission(self, request) -> bool:
+        return may_use_admin(request.user)
 
 
 # --- catalog records written through the services ----------------------------------------------
@@ -193,7 +192,7 @@ class ExportAdminMixin(ExportMixin):
     formats = FORMATS
 
     def has_export_permission(self, request):
-        return request.user.has_perm("inventory.export_stocklevel") and self.has_view_permission(request)
+        return request.user.has_perm(EXPORT_INVENTORY) and self.has_view_permission(request)
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         if not isinstance(file_format, base_formats.CSV):
@@ -294,7 +293,7 @@ class SkuFilter(InputFilter):
 
     def queryset(self, request, queryset):
         value = (self.value() or "").strip()
-        if "\x00" in value:  # no SKU holds one, and PostgreSQL refuses it in a query
+        if has_nul(value):
             return queryset.none()
         return queryset.filter(item__sku__iexact=value) if value else queryset
 

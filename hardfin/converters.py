@@ -1,13 +1,13 @@
-"""URL path converters shared by the page URLs."""
+"""URL path converters for SKUs and codes as DESIGN.md allows them (so ``/items/LDR-4.1/``
+works and anything else, such as a NUL byte, is simply a 404)."""
 
 from django.urls import register_converter
 
+from .identifiers import CODE_MAX_LENGTH, KEY_CHARACTERS, SKU_MAX_LENGTH
 
-class CodeConverter:
-    """A SKU or a code as DESIGN.md allows them: letters, digits, '.', '-', '_' (so
-    ``/items/LDR-4.1/`` works and anything else, such as a NUL byte, is simply a 404)."""
 
-    regex = r"[A-Za-z0-9._-]{1,64}"
+class KeyConverter:
+    regex = ""
 
     def to_python(self, value: str) -> str:
         return value
@@ -16,4 +16,13 @@ class CodeConverter:
         return value
 
 
+class SkuConverter(KeyConverter):
+    regex = rf"{KEY_CHARACTERS}{{1,{SKU_MAX_LENGTH}}}"
+
+
+class CodeConverter(KeyConverter):
+    regex = rf"{KEY_CHARACTERS}{{1,{CODE_MAX_LENGTH}}}"
+
+
+register_converter(SkuConverter, "sku")
 register_converter(CodeConverter, "code")

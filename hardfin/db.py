@@ -10,7 +10,7 @@ import time
 from django.conf import settings
 from django.db import OperationalError, transaction
 
-from inventory.errors import DatabaseBusy
+from hardfin.errors import DatabaseBusy
 
 logger = logging.getLogger(__name__)
 

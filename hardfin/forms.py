@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from inventory.errors import InventoryError
+from hardfin.errors import InventoryError
 
 
 def validation_error(exc: InventoryError) -> ValidationError:
@@ -21,9 +21,13 @@ def validation_error(exc: InventoryError) -> ValidationError:
 
 def add_domain_error(form: forms.BaseForm, exc: InventoryError) -> None:
     """Show ``exc`` next to the field it names, or above the form when the form has no such
-    field (permission, busy database, errors about the whole request)."""
+    field (permission, busy database, errors about the whole request); an error about one
+    line of a receipt or build that lands there says which line."""
     field = exc.field if exc.field in form.fields else None
-    form.add_error(field, validation_error(exc))
+    if field is None and exc.line is not None:
+        form.add_error(None, ValidationError(f"Line {exc.line + 1} ({exc.sku}): {exc.message}", code=exc.code))
+    else:
+        form.add_error(field, validation_error(exc))
 
 
 class ServiceForm(forms.Form):
@@ -47,3 +51,13 @@ class ServiceForm(forms.Form):
         except InventoryError as exc:
             self.place_error(exc)
             return None
+
+
+class QuantityInput(forms.CharField):
+    """Kept as the exact text typed: the services read it as a decimal and say what is wrong
+    with it (too many decimals, fractional for a whole-unit item…)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "class": "quantity"})

@@ -54,7 +54,7 @@ if SECURE_SSL_REDIRECT:
     CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hardfin.apps.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,7 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "hardfin.context_processors.capabilities",
+                "movements.context_processors.capabilities",
             ],
         },
     },
@@ -170,7 +170,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["hardfin.api.permissions.InventoryAccess"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "hardfin.api.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
     # JSON only, and numbers read as Decimals: a quantity never passes through a float.
     "DEFAULT_PARSER_CLASSES": ["hardfin.api.parsers.DecimalJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -214,7 +213,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- CSV import/export (django-import-export) ---------------------------------------------------
 # An import is one transaction: its preview is rolled back, and so is a confirmed import in which
-# any row fails (the resources insist on it, see inventory/resources.py).
+# any row fails (the resources insist on it, see hardfin/resources.py).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 #: Rows an export reads from the database at a time (exports are streamed, chunk by chunk).

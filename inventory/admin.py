@@ -4,13 +4,31 @@ services, with CSV import/export) and a read-only view of stock levels."""
 from django.contrib import admin, messages
 from django.db import transaction
 
-from hardfin.admin import ExportAdminMixin, ImportExportAdminMixin, ReadOnlyAdmin, ServiceWritesAdmin, ShowEmptyFilter, SkuFilter
+from hardfin.admin import (
+    ExportAdminMixin,
+    ImportExportAdminMixin,
+    ReadOnlyAdmin,
+    ServiceWritesAdmin,
+    ShowEmptyFilter,
+    SkuFilter,
+)
+from hardfin.quantities import fmt
 
-from .errors import fmt
 from .models import Item, Location, StockLevel, Supplier
-from .resources import ItemResource, LocationResource, StockLevelResource, SupplierResource
+from .resources import (
+    ItemResource,
+    LocationResource,
+    StockLevelResource,
+    SupplierResource,
+)
 from .selectors import items_with_on_hand
-from .services import catalog_delete, catalog_update, item_create, location_create, supplier_create
+from .services import (
+    catalog_delete,
+    catalog_update,
+    item_create,
+    location_create,
+    supplier_create,
+)
 
 
 class CatalogAdmin(ImportExportAdminMixin, ServiceWritesAdmin):

@@ -10,10 +10,11 @@ from hardfin.api.idempotency import idempotent
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.views import FirstRendererNegotiation
 from hardfin.csv import csv_response
+from hardfin.identifiers import KEY_CHARACTERS
 
 from . import selectors, services
 from .filters import ItemFilter, LocationFilter, StockLevelFilter, SupplierFilter
-from .models import CODE_PATTERN, Item, Location, Supplier
+from .models import Item, Location, Supplier
 from .serializers import (
     ItemSerializer,
     LocationSerializer,
@@ -24,7 +25,7 @@ from .serializers import (
 )
 
 #: SKUs and codes in paths: letters, digits, '.', '-', '_' (so ``/api/items/LDR-4.1/`` works).
-KEY_REGEX = CODE_PATTERN.removeprefix("^").removesuffix("$")
+KEY_REGEX = f"{KEY_CHARACTERS}+"
 
 
 class CatalogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -4,8 +4,8 @@ They derive from django-filter's REST flavour, whose yes/no filters read ``true`
 and ``1``/``0`` alike."""
 
 import django_filters
-from django_filters.rest_framework import BooleanFilter, FilterSet
 from django.db.models import Q
+from django_filters.rest_framework import BooleanFilter, FilterSet
 
 from .models import Item, Location, StockLevel, Supplier
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
+from hardfin.errors import InventoryError
 from hardfin.forms import validation_error
 
-from .errors import InventoryError
 from .models import Item, Location, Supplier
 from .services import resolve
 
@@ -50,13 +50,3 @@ class LocationField(CodeChoiceField):
 class SupplierField(CodeChoiceField):
     def __init__(self, **kwargs):
         super().__init__(Supplier.objects.active(), **kwargs)
-
-
-class QuantityField(forms.CharField):
-    """Kept as the exact text typed: the services read it as a decimal and say what is wrong
-    with it (too many decimals, fractional for a whole-unit item…)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 32)
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "class": "quantity"})

@@ -1,28 +1,10 @@
 """Catalog (items, locations, suppliers) and the stock level of each item at each location."""
 
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from .quantities import DECIMAL_PLACES, MAX_DIGITS
-
-CODE_PATTERN = r"^[A-Za-z0-9._-]+$"
-code_validator = RegexValidator(
-    CODE_PATTERN, "Use only letters, digits, '.', '-' and '_' (no spaces)."
-)
-
-
-class QuantityField(models.DecimalField):
-    """An exact quantity: at most 12 digits before the point and 3 after."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", MAX_DIGITS)
-        kwargs.setdefault("decimal_places", DECIMAL_PLACES)
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        return name, "django.db.models.DecimalField", args, kwargs
+from hardfin.identifiers import CODE_MAX_LENGTH, SKU_MAX_LENGTH, code_validator
+from hardfin.quantities import QuantityField
 
 
 class CatalogQuerySet(models.QuerySet):
@@ -31,7 +13,7 @@ class CatalogQuerySet(models.QuerySet):
 
 
 class Item(models.Model):
-    sku = models.CharField("SKU", max_length=64, validators=[code_validator])
+    sku = models.CharField("SKU", max_length=SKU_MAX_LENGTH, validators=[code_validator])
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     #: Unit label shown next to quantities: ea, m, kg, …
@@ -59,7 +41,7 @@ class Item(models.Model):
 class CodedModel(models.Model):
     """A place or a party known by a short code (``CHI``, ``ACME``) and a name."""
 
-    code = models.CharField(max_length=32, validators=[code_validator])
+    code = models.CharField(max_length=CODE_MAX_LENGTH, validators=[code_validator])
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
 

@@ -1,16 +1,20 @@
-"""Writes on the catalog and the stock-level locks every movement takes first."""
+"""Writes on the catalog (items, locations, suppliers, adjustment reasons), and the checks
+every movement service shares (active records, resolving keys)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
-from django.utils import timezone
 
-from .errors import ConflictError, HasHistory, InactiveObject, InvalidInput, UnknownObject
+from hardfin.errors import (
+    ConflictError,
+    HasHistory,
+    InactiveObject,
+    InvalidInput,
+    UnknownObject,
+)
+from hardfin.identifiers import has_nul
+
 from .models import Item, Location, StockLevel, Supplier
 
 # --- catalog --------------------------------------------------------------------------------
@@ -100,6 +104,11 @@ def catalog_update(*, instance, **changes):
     # one record cannot interleave.
     locked = model.objects.select_for_update(no_key=True).get(pk=instance.pk)
     if model is Item and locked.fractional and changes.get("fractional") is False:
+        # Wait for every write holding one of the item's stock levels (step 2 of the locking
+        # protocol, after the item row) and hold them until this commits: a write that
+        # started before sees its fraction counted below, one that starts later reads the
+        # flag under its own level lock.
+        list(StockLevel.objects.select_for_update().filter(item=locked).order_by("location_id").values_list("pk"))
         _check_whole_units(locked)
     for field, value in changes.items():
         setattr(locked, field, value)
@@ -128,13 +137,17 @@ def catalog_delete(*, instance) -> None:
     """Delete a catalog record nothing refers to; otherwise it must be deactivated."""
     try:
         with transaction.atomic():
+            # The row lock waits for any write that is recording the record's first movement
+            # (it holds the item FOR NO KEY UPDATE or a key-share lock), so what that write
+            # recorded is seen below as history rather than failing the delete.
+            list(type(instance).objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
             # Empty stock-level rows are bookkeeping, not history.
             if isinstance(instance, Item):
                 StockLevel.objects.filter(item=instance, quantity=0).delete()
             elif isinstance(instance, Location):
                 StockLevel.objects.filter(location=instance, quantity=0).delete()
             instance.delete()
-    except models.ProtectedError:
+    except (models.ProtectedError, IntegrityError):
         raise HasHistory(
             f"{instance._meta.verbose_name.capitalize()} {getattr(instance, key_field(type(instance)))} "
             "has history and cannot be deleted; deactivate it instead."
@@ -154,7 +167,7 @@ def resolve(model, key: str, *, field: str, active_only: bool = False):
     """Look up an item by SKU or a location/supplier by code, ignoring case."""
     key = (key or "").strip()
     try:
-        if "\x00" in key:  # no key holds one, and PostgreSQL refuses it in a query
+        if has_nul(key):  # no key holds one, and PostgreSQL refuses it in a query
             raise model.DoesNotExist
         obj = model.objects.get(**{f"{key_field(model)}__iexact": key})
     except model.DoesNotExist:
@@ -162,34 +175,3 @@ def resolve(model, key: str, *, field: str, active_only: bool = False):
     if active_only:
         require_active(obj, field=field)
     return obj
-
-
-# --- stock-level locks ------------------------------------------------------------------------
-
-def stock_levels_lock(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
-    """Create (if missing) and lock the stock levels of ``(item_id, location_id)`` pairs, in
-    (item id, location id) order — step 2 of the locking protocol. Every write to the lots of
-    a pair happens while its stock level is locked, so the lots can then be read and changed
-    without further locks."""
-    ordered = sorted(set(pairs))
-    if not ordered:
-        return {}
-    # INSERT … ON CONFLICT DO NOTHING, in lock order, so two writers creating the same rows
-    # wait for each other in the same order too.
-    StockLevel.objects.bulk_create(
-        [StockLevel(item_id=item_id, location_id=location_id, quantity=Decimal(0)) for item_id, location_id in ordered],
-        ignore_conflicts=True,
-    )
-    match = Q()
-    for item_id, location_id in ordered:
-        match |= Q(item_id=item_id, location_id=location_id)
-    levels = StockLevel.objects.select_for_update().filter(match).order_by("item_id", "location_id")
-    return {(level.item_id, level.location_id): level for level in levels}
-
-
-def stock_levels_save(levels: Iterable[StockLevel]) -> None:
-    levels = list(levels)
-    now = timezone.now()
-    for level in levels:
-        level.updated_at = now
-    StockLevel.objects.bulk_update(levels, ["quantity", "updated_at"])

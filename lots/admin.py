@@ -2,8 +2,15 @@
 
 from django.contrib import admin
 
-from hardfin.admin import DateRangeFilter, ExportAdminMixin, ReadOnlyAdmin, ReadOnlyInline, ShowEmptyFilter, SkuFilter
-from inventory.errors import fmt
+from hardfin.admin import (
+    DateRangeFilter,
+    ExportAdminMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ShowEmptyFilter,
+    SkuFilter,
+)
+from hardfin.quantities import fmt
 
 from .models import Batch, Lot
 from .resources import BatchResource, LotResource
@@ -31,7 +38,8 @@ class LotAdmin(ExportAdminMixin, ReadOnlyAdmin):
     )
     search_fields = ("item__sku", "item__name", "batch__po_number", "batch__reference")
     search_help_text = "SKU, item name, PO number or reference contains"
-    # FIFO order: the oldest batch of each item-location first.
+    # The oldest batch of each item-location first, by the Batch column's own sort key (so
+    # the column shows as sorted); within one item, numbers follow FIFO_ORDER.
     ordering = ("item__sku", "location__code", "batch__number")
     show_full_result_count = False
     fields = ("item", "batch", "location", "quantity_display", "created_at")

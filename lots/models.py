@@ -4,7 +4,8 @@ location). FIFO order is batch creation order, which is also batch number order 
 from django.db import models
 from django.db.models import Q
 
-from inventory.models import Item, Location, QuantityField, Supplier
+from hardfin.quantities import QuantityField
+from inventory.models import Item, Location, Supplier
 
 
 class Batch(models.Model):
@@ -47,10 +48,15 @@ def format_batch_number(number: int) -> str:
     return f"{number:04d}"
 
 
+#: FIFO order of the lots of one item: oldest batch first. Batches of an item are numbered in
+#: creation order, so their ids follow the numbers too — and the id is what the FIFO index holds.
+FIFO_ORDER = ("batch_id",)
+
+
 class LotQuerySet(models.QuerySet):
     def fifo(self):
-        """Oldest batch first: batches are created in number order, so ids follow it too."""
-        return self.order_by("batch_id")
+        """Oldest batch first (FIFO_ORDER)."""
+        return self.order_by(*FIFO_ORDER)
 
     def non_empty(self):
         return self.filter(quantity__gt=0)

@@ -1,7 +1,12 @@
 """CSV export of lots and batches (export only: lots and batches change only through
 movements)."""
 
-from inventory.resources import ExportOnlyResource, moment_field, quantity_field, text_field
+from hardfin.resources import (
+    ExportOnlyResource,
+    moment_field,
+    quantity_field,
+    text_field,
+)
 
 from .models import Batch, Lot
 

@@ -3,13 +3,13 @@ from django.db.models.functions import Coalesce
 
 from inventory.selectors import ZERO
 
-from .models import Batch, Lot
+from .models import FIFO_ORDER, Batch, Lot
 
 
 def lots_fifo_order() -> QuerySet[Lot]:
     """Lots with what every view shows of them, oldest batch first per item-location."""
     return Lot.objects.select_related("batch", "batch__supplier", "item", "location").order_by(
-        "item__sku", "location__code", "batch__number"
+        "item__sku", "location__code", *FIFO_ORDER
     )
 
 

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from hardfin.api.fields import QuantityField
+from hardfin.api.fields import ApiQuantityField
 
 from .models import Batch
 
@@ -14,7 +14,7 @@ class LotSerializer(serializers.Serializer):
     sku = serializers.CharField(source="item.sku")
     batch = serializers.CharField(source="batch.label", help_text="The batch number, e.g. `0001`.")
     location = serializers.CharField(source="location.code")
-    quantity = QuantityField()
+    quantity = ApiQuantityField()
     supplier = serializers.CharField(source="batch.supplier.code", allow_null=True, help_text="Supplier code.")
     origin = serializers.ChoiceField(source="batch.origin", choices=Batch.Origin.choices)
     reference = serializers.CharField(source="batch.reference",
@@ -32,5 +32,5 @@ class BatchSerializer(serializers.Serializer):
     po_number = serializers.CharField()
     shipment_number = serializers.CharField()
     received_at = serializers.DateTimeField()
-    initial_quantity = QuantityField()
-    on_hand = QuantityField(help_text="Units of this batch still in stock, over all locations.")
+    initial_quantity = ApiQuantityField()
+    on_hand = ApiQuantityField(help_text="Units of this batch still in stock, over all locations.")

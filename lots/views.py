@@ -8,44 +8,27 @@ inventory; anonymous visitors are sent to sign in, anyone else gets 403.
 
 from __future__ import annotations
 
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404
-from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import TemplateView
 
 from hardfin.csv import csv_response
-from inventory.display import Quantity
+from hardfin.pages import StaffPageMixin
+from hardfin.pagination import paginate
+from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
 from inventory.filters import StockLevelFilter
 from inventory.models import Location
 from inventory.selectors import (
     STOCK_EXPORT_HEADER,
-    items_with_on_hand,
     stock_by_item,
     stock_by_location,
     stock_export_rows,
     stock_rows,
 )
+from inventory.views import ItemPageMixin
 
+from .display_rows import stock_groups, stock_rows_with_lots
 from .filters import LotFilter
-from .page_queries import stock_groups, stock_rows_with_lots
 from .selectors import lots_fifo_order
-
-PAGE_SIZE = 50
-
-
-class StaffPageMixin(LoginRequiredMixin, PermissionRequiredMixin):
-    """Signed in (else redirect to sign in) and allowed to view inventory (else 403)."""
-
-    permission_required = "inventory.view_stocklevel"
-    #: The navigation entry shown as current.
-    section = "inventory"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["section"] = self.section
-        return context
 
 
 def filter_values(stock_filter: StockLevelFilter, lot_filter: LotFilter) -> dict:
@@ -53,11 +36,6 @@ def filter_values(stock_filter: StockLevelFilter, lot_filter: LotFilter) -> dict
     stock_filter.is_valid()
     lot_filter.is_valid()
     return {**stock_filter.form.cleaned_data, "show_empty": bool(lot_filter.form.cleaned_data.get("show_empty"))}
-
-
-def paginate(request, queryset, per_page: int = PAGE_SIZE):
-    """The page of ``queryset`` named by ``?page=`` (the last one if past the end)."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 class InventoryView(StaffPageMixin, TemplateView):
@@ -92,27 +70,11 @@ class StockExportView(StaffPageMixin, View):
     """``/inventory/export.csv``: every item-location row matching the page's filters,
     whichever view the page shows."""
 
-    permission_required = ("inventory.view_stocklevel", "inventory.export_stocklevel")
+    permission_required = (VIEW_INVENTORY, EXPORT_INVENTORY)
 
     def get(self, request):
         rows = StockLevelFilter(request.GET, queryset=stock_rows()).qs
         return csv_response("inventory.csv", STOCK_EXPORT_HEADER, stock_export_rows(rows))
-
-
-class ItemPageMixin(StaffPageMixin):
-    """The pages under ``/items/<sku>/`` (the SKU in any case); unknown SKU → 404."""
-
-    #: The item page's tab shown as current.
-    tab = ""
-
-    @cached_property
-    def item(self):
-        return get_object_or_404(items_with_on_hand(), sku__iexact=self.kwargs["sku"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(item=self.item, on_hand=Quantity(self.item.on_hand, self.item.unit), tab=self.tab)
-        return context
 
 
 class ItemStockView(ItemPageMixin, TemplateView):

@@ -20,8 +20,10 @@ from hardfin.admin import (
     ReadOnlyInline,
     SkuFilter,
 )
+from hardfin.errors import InventoryError
 from hardfin.forms import add_domain_error
-from inventory.errors import InventoryError, fmt
+from hardfin.identifiers import has_nul
+from hardfin.quantities import fmt
 from inventory.admin import CatalogAdmin
 from inventory.models import Location
 
@@ -57,7 +59,7 @@ class LocationEitherSideFilter(admin.SimpleListFilter):
         code = self.value()
         if not code:
             return queryset
-        if "\x00" in code:  # no code holds one, and PostgreSQL refuses it in a query
+        if has_nul(code):
             return queryset.none()
         return queryset.filter(Q(from_location__code__iexact=code) | Q(to_location__code__iexact=code))
 

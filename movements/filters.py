@@ -1,8 +1,8 @@
 from datetime import UTC, datetime
 
 import django_filters
-from django_filters.rest_framework import BooleanFilter, FilterSet
 from django.db.models import Q
+from django_filters.rest_framework import BooleanFilter, FilterSet
 
 from .models import Movement, Shortfall
 

@@ -13,11 +13,11 @@ import datetime
 
 from django import forms
 
-from hardfin.forms import ServiceForm
-from inventory.errors import InsufficientStock, InventoryError, fmt
-from inventory.forms import ItemField, LocationField, QuantityField, SupplierField
+from hardfin.errors import InsufficientStock, InventoryError
+from hardfin.forms import QuantityInput, ServiceForm
+from hardfin.quantities import Quantity, fmt
+from inventory.forms import ItemField, LocationField, SupplierField
 from inventory.models import Location
-from inventory.display import Quantity
 
 from .models import AdjustmentReason, Movement
 from .services import (
@@ -36,7 +36,7 @@ NOTE_WIDGET = forms.Textarea(attrs={"rows": 2})
 
 def batch_split(movement: Movement) -> str:
     """``75 from batch 0001, 45 from batch 0002``: the movement's lines, oldest batch first."""
-    lines = movement.lines.select_related("batch").order_by("batch__number")
+    lines = movement.lines.select_related("batch").order_by("batch_id")
     return ", ".join(f"{fmt(line.quantity)} from batch {line.batch.label}" for line in lines)
 
 
@@ -56,7 +56,7 @@ class TransferForm(ServiceForm):
     sku = ItemField()
     from_location = LocationField(label="From")
     to_location = LocationField(label="To")
-    quantity = QuantityField()
+    quantity = QuantityInput()
     reference = forms.CharField(
         required=False, max_length=128, help_text="Optional: your own reference, such as a shipment or ticket number."
     )
@@ -82,7 +82,7 @@ class AdjustmentForm(ServiceForm):
     sku = ItemField()
     location = LocationField()
     direction = forms.ChoiceField(choices=DIRECTIONS, widget=forms.RadioSelect)
-    quantity = QuantityField()
+    quantity = QuantityInput()
     reason = forms.ModelChoiceField(
         queryset=AdjustmentReason.objects.filter(is_active=True), to_field_name="code", empty_label="Choose a reason…"
     )
@@ -112,7 +112,7 @@ class AdjustmentForm(ServiceForm):
 class ReplacementForm(ServiceForm):
     sku = ItemField()
     location = LocationField()
-    quantity = QuantityField()
+    quantity = QuantityInput()
     asset = forms.CharField(max_length=128, help_text="The asset the parts went into, e.g. a vehicle or machine ID.")
     note = forms.CharField(required=False, widget=NOTE_WIDGET)
 
@@ -134,7 +134,7 @@ class ReplacementForm(ServiceForm):
 
 class LineForm(forms.Form):
     sku = ItemField()
-    quantity = QuantityField()
+    quantity = QuantityInput()
 
     def has_changed(self) -> bool:
         """A sent line counts when anything is written in it, pre-filled or typed; a blank
@@ -189,12 +189,9 @@ class LinesForm(ServiceForm):
                 for form in filled:
                     if form.cleaned_data["sku"].sku == shortage.sku:
                         form.add_error("quantity", str(InsufficientStock([shortage])))
-        elif getattr(exc, "line", None) is not None and exc.field in LineForm.base_fields:
-            form = filled[exc.line]
-            # The service numbers lines among the filled ones only ("Line 2 (SKU): …"); shown
-            # on its own row, where blank rows may come first, that number would mislead.
-            prefix = f"Line {exc.line + 1} ({form.cleaned_data['sku'].sku}): "
-            form.add_error(exc.field, exc.message.removeprefix(prefix))
+        elif exc.line is not None and exc.field in LineForm.base_fields:
+            # Shown on the line's own row (the service counts filled lines only).
+            filled[exc.line].add_error(exc.field, exc.message)
         else:
             super().place_error(exc)
 

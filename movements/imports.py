@@ -27,11 +27,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from hardfin.db import retry_on_conflict
-from inventory.errors import InvalidInput, PermissionDeniedError
-from inventory.models import Item, Location, Supplier
-from inventory.quantities import check_quantity
 from hardfin.csv import unescape_cell
+from hardfin.db import retry_on_conflict
+from hardfin.errors import InvalidInput, PermissionDeniedError
+from hardfin.quantities import check_quantity
+from inventory.models import Item, Location, Supplier
 from inventory.services import resolve
 from lots.models import Batch
 

@@ -6,7 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.models import Item, Location, QuantityField, Supplier, code_validator
+from hardfin.identifiers import CODE_MAX_LENGTH, code_validator
+from hardfin.quantities import QuantityField
+from inventory.models import Item, Location, Supplier
 from lots.models import Batch
 
 
@@ -44,7 +46,7 @@ class AppendOnlyModel(models.Model):
 
 class AdjustmentReason(models.Model):
     #: The code API clients send (``damaged``); the label is what people read.
-    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    code = models.CharField(max_length=CODE_MAX_LENGTH, unique=True, validators=[code_validator])
     label = models.CharField(max_length=100)
     #: Whether an adjustment with this reason must say more in its note.
     requires_note = models.BooleanField(default=False)

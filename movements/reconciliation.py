@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from inventory.errors import fmt
+from hardfin.quantities import fmt
 from inventory.models import Item, Location, StockLevel
 from lots.models import Batch, Lot
 

@@ -5,9 +5,8 @@ from collections import defaultdict
 
 from import_export import fields, widgets
 
-from inventory.errors import fmt
-from inventory.resources import (
-    CatalogResource,
+from hardfin.quantities import fmt
+from hardfin.resources import (
     ExportOnlyResource,
     KeyedResource,
     flag_field,
@@ -15,7 +14,7 @@ from inventory.resources import (
     quantity_field,
     text_field,
 )
-
+from inventory.resources import CatalogResource
 from lots.models import format_batch_number
 
 from .models import AdjustmentReason, Movement, MovementLine, Shortfall

@@ -7,6 +7,8 @@ every test-database flush, so a permission added later reaches the groups too.""
 
 from django.apps import apps as global_apps
 
+from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
+
 REASONS = [
     ("count_correction", "Count correction", False),
     ("damaged", "Damaged", False),
@@ -20,8 +22,8 @@ VIEW = [
     "inventory.view_item",
     "inventory.view_location",
     "inventory.view_supplier",
-    "inventory.view_stocklevel",
-    "inventory.export_stocklevel",
+    VIEW_INVENTORY,
+    EXPORT_INVENTORY,
     "lots.view_batch",
     "lots.view_lot",
     "movements.view_movement",

@@ -7,8 +7,11 @@ from __future__ import annotations
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from hardfin.api.fields import CatalogKeyField, QuantityField, check_whole_units
+from hardfin.api.fields import ApiQuantityField
+from hardfin.errors import InvalidInput
+from hardfin.quantities import check_quantity
 from inventory.models import Item, Location, Supplier
+from inventory.serializers import CatalogKeyField
 
 from .models import AdjustmentReason, Movement
 
@@ -23,7 +26,7 @@ class MovementLineSerializer(serializers.Serializer):
     batch = serializers.CharField(source="batch.label", help_text="The batch number, e.g. `0001`.")
     from_location = serializers.CharField(source="from_location.code", allow_null=True)
     to_location = serializers.CharField(source="to_location.code", allow_null=True)
-    quantity = QuantityField()
+    quantity = ApiQuantityField()
 
 
 class MovementSerializer(serializers.Serializer):
@@ -31,7 +34,7 @@ class MovementSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Movement.Kind.choices)
     occurred_at = serializers.DateTimeField()
     sku = serializers.CharField(source="item.sku")
-    quantity = QuantityField(help_text="The sum of the lines, except for a build with a shortfall, whose "
+    quantity = ApiQuantityField(help_text="The sum of the lines, except for a build with a shortfall, whose "
                                        "lines cover only what was in stock.")
     from_location = serializers.CharField(source="from_location.code", allow_null=True,
                                           help_text="Null for receipts and upward adjustments.")
@@ -57,8 +60,8 @@ class ShortfallSerializer(serializers.Serializer):
     location = serializers.CharField(source="location.code")
     reference = serializers.CharField(help_text="The build's reference.")
     build = serializers.IntegerField(source="build_id", help_text="The id of the build movement.")
-    quantity = QuantityField(help_text="Units the build used that were not in stock.")
-    outstanding = QuantityField(help_text="Units not yet settled by arrivals (0 once settled).")
+    quantity = ApiQuantityField(help_text="Units the build used that were not in stock.")
+    outstanding = ApiQuantityField(help_text="Units not yet settled by arrivals (0 once settled).")
     created_at = serializers.DateTimeField()
     settled_at = serializers.DateTimeField(allow_null=True)
 
@@ -79,7 +82,7 @@ class TraceLineSerializer(serializers.Serializer):
     batch = serializers.CharField(source="batch.label")
     from_location = serializers.CharField(source="from_location.code", allow_null=True)
     to_location = serializers.CharField(source="to_location.code", allow_null=True)
-    quantity = QuantityField()
+    quantity = ApiQuantityField()
     reference = serializers.CharField(source="movement.reference")
     user = serializers.CharField(source="movement.user.username")
 
@@ -114,7 +117,13 @@ class ItemQuantityInputSerializer(serializers.Serializer):
     item is fractional."""
 
     def validate(self, attrs):
-        check_whole_units(attrs["sku"], attrs["quantity"])
+        # The services check this too; checking it here as well reports it in the same
+        # 400 as every other line's errors, instead of in a second round.
+        item = attrs["sku"]
+        try:
+            check_quantity(attrs["quantity"], fractional=item.fractional, unit=item.unit)
+        except InvalidInput as exc:
+            raise serializers.ValidationError({"quantity": [exc.message]}) from None
         return attrs
 
 
@@ -139,7 +148,7 @@ class LineListSerializer(serializers.ListSerializer):
 
 class LineInputSerializer(ItemQuantityInputSerializer):
     sku = item_field()
-    quantity = QuantityField()
+    quantity = ApiQuantityField()
 
     class Meta:
         list_serializer_class = LineListSerializer
@@ -153,7 +162,7 @@ class TransferInputSerializer(ItemQuantityInputSerializer):
     sku = item_field()
     from_location = location_field()
     to_location = location_field()
-    quantity = QuantityField()
+    quantity = ApiQuantityField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
     reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=128)
 
@@ -162,16 +171,10 @@ class AdjustmentInputSerializer(ItemQuantityInputSerializer):
     sku = item_field()
     location = location_field()
     direction = serializers.ChoiceField(choices=["up", "down"])
-    quantity = QuantityField()
+    quantity = ApiQuantityField()
     reason = serializers.CharField(max_length=32, help_text="A code from `/api/adjustment-reasons/`.")
     note = serializers.CharField(required=False, allow_blank=True, default="",
                                  help_text="Required when the reason says so (`other`).")
-
-    def validate_reason(self, value) -> AdjustmentReason:
-        reason = AdjustmentReason.objects.filter(code=value, is_active=True).first()
-        if reason is None:
-            raise serializers.ValidationError(f"{value!r} is not an adjustment reason; see /api/adjustment-reasons/.")
-        return reason
 
 
 class ReceiptInputSerializer(serializers.Serializer):
@@ -197,6 +200,6 @@ class BuildInputSerializer(serializers.Serializer):
 class ReplacementInputSerializer(ItemQuantityInputSerializer):
     sku = item_field()
     location = location_field()
-    quantity = QuantityField()
+    quantity = ApiQuantityField()
     asset = serializers.CharField(max_length=128, help_text="The asset the parts went into.")
     note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-import hardfin.converters  # noqa: F401  (registers <code:…>)
+import hardfin.converters  # noqa: F401  (registers <sku:…> and <code:…>)
 
 from . import views
 
@@ -14,7 +14,7 @@ urlpatterns = [
     path("receipts/new/", views.ReceiptFormView.as_view(), name="receipt"),
     path("builds/new/", views.BuildFormView.as_view(), name="build"),
     path("replacements/new/", views.ReplacementFormView.as_view(), name="replacement"),
-    path("items/<code:sku>/history/", views.ItemHistoryView.as_view(), name="item-history"),
-    path("items/<code:sku>/batches/", views.ItemBatchesView.as_view(), name="item-batches"),
-    path("items/<code:sku>/batches/<int:number>/", views.BatchTraceView.as_view(), name="batch-trace"),
+    path("items/<sku:sku>/history/", views.ItemHistoryView.as_view(), name="item-history"),
+    path("items/<sku:sku>/batches/", views.ItemBatchesView.as_view(), name="item-batches"),
+    path("items/<sku:sku>/batches/<int:number>/", views.BatchTraceView.as_view(), name="batch-trace"),
 ]

@@ -12,13 +12,15 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView
 
-from lots.views import ItemPageMixin, StaffPageMixin, paginate
+from hardfin.pages import StaffPageMixin
+from hardfin.pagination import paginate
+from inventory.views import ItemPageMixin
 from lots.selectors import batches
 
 from . import forms
+from .display_rows import batch_rows, history_rows, trace_rows
 from .filters import MovementFilter
 from .models import Movement
-from .page_queries import batch_rows, history_rows, trace_rows
 from .selectors import batch_trace, movements_with_lines
 from .services import user_can
 
@@ -64,12 +66,12 @@ class MovementFormView(StaffPageMixin, FormView):
 
     def done_url(self, movement) -> str:
         """Where the user lands after recording: the item's stock, with the new lots."""
-        return reverse("inventory:item", args=[movement.item.sku])
+        return reverse("lots:item", args=[movement.item.sku])
 
 
 def location_inventory_url(location) -> str:
     """Where a receipt or a build lands: the inventory of its location, by location."""
-    return f"{reverse('inventory:index')}?{urlencode({'view': 'location', 'location': location.code})}"
+    return f"{reverse('lots:inventory')}?{urlencode({'view': 'location', 'location': location.code})}"
 
 
 class TransferFormView(MovementFormView):

@@ -3,7 +3,7 @@ NUL bytes, which PostgreSQL refuses in queries, and dates at the end of the cale
 
 import pytest
 
-from inventory.errors import UnknownObject
+from hardfin.errors import UnknownObject
 from inventory.models import Item
 from inventory.services import resolve
 

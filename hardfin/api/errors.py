@@ -16,15 +16,15 @@ from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from inventory.errors import (
+from hardfin.errors import (
     ConflictError,
     DatabaseBusy,
     InsufficientStock,
     InvalidInput,
     InventoryError,
     PermissionDeniedError,
-    fmt,
 )
+from hardfin.quantities import fmt
 
 from .parsers import RequestTooLarge
 

@@ -1,4 +1,4 @@
-"""Serializer fields shared by every app's API: exact quantities and catalog references."""
+"""The serializer field of every quantity in the API, and its schema."""
 
 from __future__ import annotations
 
@@ -7,17 +7,22 @@ from decimal import Decimal
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from inventory.errors import InvalidInput, fmt
-from inventory.models import Item, Location, Supplier
-from inventory.quantities import DECIMAL_PLACES, check_quantity
-from inventory.services import resolve
+from hardfin.errors import InvalidInput
+from hardfin.quantities import (
+    DECIMAL_PLACES,
+    INTEGER_DIGITS,
+    LIMIT,
+    STEP,
+    check_quantity,
+    fmt,
+)
 
 #: What a quantity looks like on output: ``"155"``, ``"2.5"``, ``"-6"`` (an open shortfall).
 QUANTITY_OUTPUT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
-QUANTITY_INPUT_PATTERN = rf"^[0-9]{{1,12}}(\.[0-9]{{1,{DECIMAL_PLACES}}})?$"
+QUANTITY_INPUT_PATTERN = rf"^[0-9]{{1,{INTEGER_DIGITS}}}(\.[0-9]{{1,{DECIMAL_PLACES}}})?$"
 
 
-class QuantityField(serializers.Field):
+class ApiQuantityField(serializers.Field):
     """An exact decimal quantity. Input: a JSON string or number (the parser reads numbers
     as Decimals, never floats), > 0, at most 12 digits before the point and 3 after; whether
     the item takes fractions is checked by whoever knows the item. Output: a decimal string
@@ -33,50 +38,17 @@ class QuantityField(serializers.Field):
         return fmt(Decimal(value))
 
 
-def check_whole_units(item, quantity: Decimal) -> None:
-    """Raise a field error under ``quantity`` when ``item`` is counted in whole units and
-    ``quantity`` has a fraction."""
-    try:
-        check_quantity(quantity, fractional=item.fractional, unit=item.unit)
-    except InvalidInput as exc:
-        raise serializers.ValidationError({"quantity": [exc.message]}) from None
-
-
-KEY_FIELD = {Item: "sku", Location: "code", Supplier: "code"}
-
-
-class CatalogKeyField(serializers.CharField):
-    """An item (by SKU), location or supplier (by code), ignoring case; with
-    ``active_only`` an inactive one is refused, since it cannot take part in new movements."""
-
-    def __init__(self, model, *, active_only: bool = True, **kwargs):
-        self.model = model
-        self.active_only = active_only
-        kwargs.setdefault("max_length", model._meta.get_field(KEY_FIELD[model]).max_length)
-        super().__init__(**kwargs)
-
-    def run_validation(self, data=serializers.empty):
-        key = super().run_validation(data)  # the text: type, blank and length checks
-        try:
-            return resolve(self.model, key, field=self.field_name, active_only=self.active_only)
-        except InvalidInput as exc:
-            raise serializers.ValidationError(exc.message, code=exc.code) from None
-
-    def to_representation(self, value) -> str:
-        return value if isinstance(value, str) else getattr(value, KEY_FIELD[self.model])
-
-
-class QuantityFieldSchema(OpenApiSerializerFieldExtension):
+class ApiQuantityFieldSchema(OpenApiSerializerFieldExtension):
     """Quantities are sent as a string or a number and always returned as a string."""
 
-    target_class = QuantityField
+    target_class = ApiQuantityField
 
     def map_serializer_field(self, auto_schema, direction):
         if direction == "request":
             return {
                 "oneOf": [
                     {"type": "string", "pattern": QUANTITY_INPUT_PATTERN, "example": "25"},
-                    {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 999999999999.999,
+                    {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": float(LIMIT - STEP),
                      "example": 25},
                 ],
                 "description": "An exact decimal, > 0, at most 12 digits before the point and 3 after; "

@@ -3,8 +3,7 @@
 from rest_framework import pagination
 from rest_framework.filters import OrderingFilter
 
-PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
+from hardfin.pagination import MAX_PAGE_SIZE, PAGE_SIZE
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

@@ -3,9 +3,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-#: Every role has it; a signed-in user without it sees no inventory.
-VIEW_INVENTORY = "inventory.view_stocklevel"
-EXPORT_INVENTORY = "inventory.export_stocklevel"
+from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
 
 
 class InventoryAccess(BasePermission):

@@ -4,7 +4,7 @@ import pytest
 from django.db import OperationalError, transaction
 
 from hardfin.db import retry_on_conflict
-from inventory.errors import DatabaseBusy
+from hardfin.errors import DatabaseBusy
 
 
 class Deadlock(Exception):

@@ -187,7 +187,7 @@ def test_busy_database_is_a_503_and_the_key_stays_free(api, operator, stocked, m
     before = snapshot()
     with monkeypatch.context() as patch:
         # Every attempt fails to lock the stock levels, as if another writer held them.
-        patch.setattr(movements_api.services, "stock_levels_lock", locked)
+        patch.setattr("movements.ledger._stock_levels_lock", locked)
         response = client.post("/api/transfers/", TRANSFER, **headers)
 
     assert response.status_code == 503

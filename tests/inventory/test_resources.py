@@ -5,11 +5,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.utils.html import escape
 from django.contrib.admin.models import LogEntry
+from django.utils.html import escape
 
-from inventory.models import Item, Location, StockLevel, Supplier
 from hardfin.csv import unescape_cell
+from inventory.models import Item, Location, StockLevel, Supplier
 from inventory.resources import ItemResource
 from movements.services import Line, build_create
 from tests.admin_support import (

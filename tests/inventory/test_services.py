@@ -4,10 +4,16 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.errors import ConflictError, HasHistory, InvalidInput, InvalidQuantity
+from hardfin.errors import ConflictError, HasHistory, InvalidInput, InvalidQuantity
+from hardfin.quantities import check_quantity
 from inventory.models import Item, Location
-from inventory.quantities import check_quantity
-from inventory.services import catalog_delete, catalog_update, item_create, location_create, supplier_create
+from inventory.services import (
+    catalog_delete,
+    catalog_update,
+    item_create,
+    location_create,
+    supplier_create,
+)
 from movements.services import Line, receipt_create
 
 

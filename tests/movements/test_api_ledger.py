@@ -6,7 +6,13 @@ import pytest
 
 from lots.models import Batch
 from movements.models import Movement
-from movements.services import Line, adjustment_create, build_create, receipt_create, transfer_create
+from movements.services import (
+    Line,
+    adjustment_create,
+    build_create,
+    receipt_create,
+    transfer_create,
+)
 from tests.api_support import api  # noqa: F401  (fixture)
 from tests.factories import ItemFactory, LocationFactory
 from tests.helpers import snapshot

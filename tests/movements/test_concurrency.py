@@ -9,11 +9,18 @@ import threading
 import pytest
 from django.db import connection
 
-from inventory.errors import InsufficientStock
+from hardfin.errors import InsufficientStock
 from lots.models import Lot
 from movements.models import Movement, Shortfall
 from movements.reconciliation import reconcile
-from movements.services import Line, adjustment_create, build_create, receipt_create, replacement_create, transfer_create
+from movements.services import (
+    Line,
+    adjustment_create,
+    build_create,
+    receipt_create,
+    replacement_create,
+    transfer_create,
+)
 from tests.factories import ItemFactory, LocationFactory, SupplierFactory, UserFactory
 
 THREADS = 8

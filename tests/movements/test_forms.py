@@ -7,7 +7,13 @@ from decimal import Decimal
 import pytest
 
 from inventory.models import Item, Location
-from movements.forms import AdjustmentForm, BuildForm, ReceiptForm, ReplacementForm, TransferForm
+from movements.forms import (
+    AdjustmentForm,
+    BuildForm,
+    ReceiptForm,
+    ReplacementForm,
+    TransferForm,
+)
 from movements.models import Movement
 from tests.factories import ItemFactory
 from tests.helpers import level, lots_at, snapshot

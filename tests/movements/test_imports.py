@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from inventory.errors import InvalidInput, PermissionDeniedError
+from hardfin.errors import InvalidInput, PermissionDeniedError
 from lots.models import Batch
 from movements.imports import (
     OpeningBalancesInvalid,

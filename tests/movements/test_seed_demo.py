@@ -12,7 +12,6 @@ from movements.models import Movement, Shortfall
 from movements.reconciliation import reconcile
 from tests.helpers import level, lots_at
 
-
 # Seeding takes a few seconds, so each test checks several things of one seeded database.
 
 @pytest.mark.django_db

@@ -8,10 +8,24 @@ import pytest
 from django.utils import timezone
 
 from movements.models import Movement
-from movements.services import Line, adjustment_create, build_create, receipt_create, transfer_create
+from movements.services import (
+    Line,
+    adjustment_create,
+    build_create,
+    receipt_create,
+    transfer_create,
+)
 from tests.factories import ItemFactory, LocationFactory
 from tests.helpers import level, lots_at, snapshot
-from tests.pages_support import field_errors, html_of, lines_data, receive, text, texts, worked_example
+from tests.pages_support import (
+    field_errors,
+    html_of,
+    lines_data,
+    receive,
+    text,
+    texts,
+    worked_example,
+)
 
 FORMS = {
     "transfer": "/transfers/new/",

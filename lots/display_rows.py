@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from inventory.display import Quantity
+from hardfin.quantities import Quantity
 from inventory.models import StockLevel
 
 from .models import Lot

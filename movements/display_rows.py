@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from hardfin.quantities import Quantity
 from inventory.models import Location
-from inventory.display import Quantity
 from lots.models import Batch
 
 from .models import Movement, MovementLine

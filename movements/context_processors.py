@@ -1,7 +1,11 @@
+"""What the navigation and the row buttons of every staff page offer the signed-in user."""
+
 from django.contrib import admin
 from django.utils.functional import SimpleLazyObject
 
-from movements.services import PERMISSION, user_can
+from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
+
+from .services import PERMISSION, user_can
 
 
 def capabilities(request):
@@ -12,8 +16,8 @@ def capabilities(request):
     def compute():
         user = request.user
         can = {kind.value: user_can(user, kind) for kind in PERMISSION}
-        can["view"] = user.has_perm("inventory.view_stocklevel")
-        can["export"] = user.has_perm("inventory.export_stocklevel")
+        can["view"] = user.has_perm(VIEW_INVENTORY)
+        can["export"] = user.has_perm(EXPORT_INVENTORY)
         can["admin"] = admin.site.has_permission(request)
         return can
 

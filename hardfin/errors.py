@@ -1,8 +1,11 @@
 """Domain errors. Every door maps them once (API: JSON 400/409, forms: field errors, admin:
 messages); services raise them instead of returning flags.
 
-Each error carries data: ``field`` names the input it is about (or None for the whole
-request), ``code`` is a stable machine-readable word.
+Each error carries data, declared here and set only when it is raised (never patched later):
+``field`` names the input it is about (or None for the whole request), ``code`` is a stable
+machine-readable word, ``line``/``sku`` say which line of a receipt or build it concerns.
+Doors compose their own wording from that data ("Line 2 (LDR-4.1): …"); ``message`` is the
+plain sentence about the input itself.
 """
 
 from __future__ import annotations
@@ -14,12 +17,22 @@ from decimal import Decimal
 class InventoryError(Exception):
     code = "invalid"
     field: str | None = None
+    #: Index (0-based) of the receipt or build line the error is about, and that line's SKU.
+    line: int | None = None
+    sku: str | None = None
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, line: int | None = None, sku: str | None = None):
         super().__init__(message)
         self.message = message
         if field is not None:
             self.field = field
+        if line is not None:
+            self.line = line
+            self.sku = sku
+
+    def at_line(self, line: int, sku: str) -> InventoryError:
+        """The same error, raised anew about line ``line`` (0-based) of a receipt or build."""
+        return type(self)(self.message, field=self.field, line=line, sku=sku)
 
 
 class InvalidInput(InventoryError):
@@ -75,9 +88,11 @@ class InsufficientStock(ConflictError):
     field = "quantity"
 
     def __init__(self, shortages: list[Shortage]):
+        # Imported here: quantities raise InvalidQuantity, so they import this module.
+        from .quantities import fmt
+
         self.shortages = list(shortages)
         first = self.shortages[0]
-        self.sku = first.sku
         self.location = first.location
         self.requested = first.requested
         self.available = first.available
@@ -87,15 +102,10 @@ class InsufficientStock(ConflictError):
             for s in self.shortages
         )
         super().__init__(message[0].upper() + message[1:] + ".")
+        self.sku = first.sku
 
 
 class DatabaseBusy(InventoryError):
     """The database stayed locked through every retry (HTTP 503)."""
 
     code = "busy"
-
-
-def fmt(quantity: Decimal) -> str:
-    """A quantity as people write it: ``75``, ``2.5`` (no exponent, no trailing zeros)."""
-    text = format(quantity.normalize(), "f")
-    return text

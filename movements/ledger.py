@@ -1,0 +1,364 @@
+"""The ledger's primitives: the only code that writes batches, lots, stock levels, shortfalls
+and ledger rows. Every movement service is one short story over them:
+
+    check the input → lock → consume / arrive → record
+
+``LedgerWrite`` is that story's unit of work, opened inside the service's transaction:
+
+- ``lock`` takes the locks of the protocol (DESIGN.md), always in one global order:
+  1. item rows, by id — only when new batch numbers are taken (``numbering=True``);
+  2. the stock levels of every (item, location) the write touches, by (item id, location id),
+     created first if missing;
+  3. the lots of those locked levels are then read oldest batch first and changed.
+  Since every writer takes its locks in that one order, two writers cannot wait for each other
+  in a cycle. Nothing below reads or changes the lots of a pair that is not locked.
+- ``plan`` / ``consume``: which lots give how much (the pure ``lots.fifo.allocate``), refused
+  with ``InsufficientStock`` unless the write allows a shortfall; then the lots and the level
+  go down together.
+- ``put`` / ``create_batches``: arriving units raise their lots and the level together; when
+  the write ends, the units that arrived settle the open build shortfalls there, oldest first.
+- ``record``: the movement and its lines.
+
+So no code path can change a lot without its level, and none can forget a settlement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from hardfin.errors import ConflictError, InsufficientStock, Shortage, UnknownObject
+from hardfin.quantities import LIMIT, check_quantity, fmt
+from inventory.models import Item, Location, StockLevel, Supplier
+from inventory.services import require_active
+from lots.fifo import allocate
+from lots.models import Batch, Lot
+
+from .models import Movement, MovementLine, Shortfall
+
+Kind = Movement.Kind
+
+
+class QuantityLimit(ConflictError):
+    """A total would pass the 12 digits a stored quantity may have."""
+
+    code = "quantity_limit"
+    field = "quantity"
+
+
+@dataclass(frozen=True)
+class Take:
+    lot: Lot
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A consumption decided but not yet done: the lots that give how much, and what they
+    could not cover."""
+
+    item: Item
+    location: Location
+    quantity: Decimal
+    takes: list[Take]
+    missing: Decimal
+    available: Decimal
+
+    @property
+    def shortage(self) -> Shortage:
+        return Shortage(self.item.sku, self.location.code, self.quantity, self.available)
+
+
+#: What a movement moved: one (batch, quantity) per batch, in FIFO order.
+Moved = list[tuple[Batch, Decimal]]
+
+
+def require_stock(plans: Iterable[Plan]) -> None:
+    """Refuse the whole write, naming every short line, if any plan cannot be covered."""
+    shortages = [plan.shortage for plan in plans if plan.missing]
+    if shortages:
+        raise InsufficientStock(shortages)
+
+
+class LedgerWrite:
+    """The locks and changes of one write, inside its transaction (see the module's story)."""
+
+    def __init__(self, *, user, occurred_at: datetime | None = None):
+        self.user = user
+        self.occurred_at = occurred_at or timezone.now()
+        self.items: dict[int, Item] = {}
+        self.levels: dict[tuple[int, int], StockLevel] = {}
+        #: Lots that received units, per (item id, location id), to settle shortfalls with.
+        self._arrived: dict[tuple[int, int], list[Lot]] = {}
+
+    def __enter__(self) -> LedgerWrite:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.settle()
+
+    # --- 1 and 2: locks ------------------------------------------------------------------------
+
+    def lock(self, pairs: Iterable[tuple[Item, Location]], *, numbering: bool = False) -> None:
+        """Lock the item rows (when ``numbering``) and the stock levels of ``pairs``, in the
+        protocol's order. The items as locked (or as read under the level locks) replace the
+        callers' copies: ``item(...)`` returns them, so rules such as whole units and
+        "active" are checked against the row as it is now, not as a door read it earlier."""
+        pairs = list(pairs)
+        if numbering:
+            self.items.update(_items_lock({item.id for item, _ in pairs}))
+            for item, _ in pairs:
+                if item.id not in self.items:  # deleted since the door read it
+                    raise UnknownObject(f"No item {item.sku!r}.", field="sku")
+        for level in _stock_levels_lock({(item.id, location.id) for item, location in pairs}):
+            self.levels[level.item_id, level.location_id] = level
+            self.items.setdefault(level.item_id, level.item)
+
+    def item(self, item: Item) -> Item:
+        """``item`` as locked or read under the locks of this write."""
+        return self.items[item.id]
+
+    def require_movable(self, item: Item, quantity: Decimal) -> Decimal:
+        """``quantity`` as the locked item takes it (whole units unless fractional), and the
+        locked item still active."""
+        locked = self.item(item)
+        quantity = check_quantity(quantity, fractional=locked.fractional, unit=locked.unit)
+        require_active(locked, field="sku")
+        return quantity
+
+    def _level(self, item: Item, location: Location) -> StockLevel:
+        try:
+            return self.levels[item.id, location.id]
+        except KeyError:
+            raise AssertionError(f"{item.sku} @ {location.code} was not locked before it was changed") from None
+
+    def _change_level(self, level: StockLevel, delta: Decimal) -> None:
+        new = level.quantity + delta
+        if abs(new) >= LIMIT:
+            raise QuantityLimit(
+                f"That would bring {level.item.sku} at {level.location.code} to {fmt(new)}, past the "
+                f"largest quantity the inventory can hold ({fmt(LIMIT - 1)})."
+            )
+        StockLevel.objects.filter(pk=level.pk).update(quantity=F("quantity") + delta, updated_at=timezone.now())
+        level.quantity = new
+
+    # --- 3: consume ----------------------------------------------------------------------------
+
+    def plan(self, *, item: Item, location: Location, quantity: Decimal) -> Plan:
+        """Which non-empty lots of a locked item-location give ``quantity``, oldest first.
+        Changes nothing."""
+        self._level(item, location)
+        lots = list(Lot.objects.non_empty().filter(item=item, location=location).select_related("batch").fifo())
+        allocation = allocate(((lot, lot.quantity) for lot in lots), quantity)
+        return Plan(
+            item=self.item(item),
+            location=location,
+            quantity=quantity,
+            takes=[Take(lot, take) for lot, take in allocation.takes],
+            missing=allocation.shortfall,
+            available=sum((lot.quantity for lot in lots), Decimal(0)),
+        )
+
+    def consume(self, plan: Plan) -> Moved:
+        """Take the planned units from their lots (which stay, possibly empty) and lower the
+        level by the whole quantity: for a short build the level goes negative by what is
+        missing, which the shortfall then holds."""
+        level = self._level(plan.item, plan.location)
+        _lots_take(plan.takes)
+        self._change_level(level, -plan.quantity)
+        return [(take.lot.batch, take.quantity) for take in plan.takes]
+
+    def shortfall_open(self, plan: Plan, *, build: Movement, reference: str) -> Shortfall:
+        """Record what a short build could not take from stock, for arrivals to settle."""
+        return Shortfall.objects.create(
+            item=plan.item, location=plan.location, build=build, reference=reference,
+            quantity=plan.missing, outstanding=plan.missing, created_at=self.occurred_at,
+        )
+
+    # --- 3: arrive -----------------------------------------------------------------------------
+
+    def put(self, *, item: Item, location: Location, moved: Moved) -> None:
+        """Add units of existing batches to their lots at ``location`` (creating missing lots)
+        and raise the level."""
+        level = self._level(item, location)
+        existing = {
+            lot.batch_id: lot
+            for lot in Lot.objects.filter(location=location, batch_id__in=[batch.id for batch, _ in moved])
+        }
+        created, changed = [], []
+        for batch, quantity in moved:
+            lot = existing.get(batch.id)
+            if lot is None:
+                lot = Lot(batch=batch, item=item, location=location, quantity=quantity)
+                created.append(lot)
+            else:
+                _check_lot_limit(lot, quantity)
+                lot.quantity += quantity
+                changed.append(lot)
+            lot.batch = batch
+            self._arrived.setdefault((item.id, location.id), []).append(lot)
+        self._change_level(level, sum((quantity for _, quantity in moved), Decimal(0)))
+        if created:
+            Lot.objects.bulk_create(created)
+        _save_lot_quantities(changed)
+
+    def create_batches(
+        self,
+        *,
+        location: Location,
+        new: Sequence[tuple[Item, Decimal]],
+        origin: str,
+        received_at: datetime | None = None,
+        supplier: Supplier | None = None,
+        po_number: str = "",
+        shipment_number: str = "",
+        reference: str = "",
+    ) -> list[Lot]:
+        """One new batch per ``(item, quantity)``, numbered per item from the locked item rows,
+        each with its lot at ``location``; the levels rise. Returns the lots in order."""
+        batches = []
+        for item, quantity in new:
+            locked = self.item(item)
+            locked.last_batch_number += 1
+            batches.append(
+                Batch(
+                    item=locked, number=locked.last_batch_number, origin=origin, supplier=supplier,
+                    po_number=po_number, shipment_number=shipment_number, reference=reference,
+                    received_at=received_at or self.occurred_at, initial_quantity=quantity,
+                )
+            )
+        numbered = {item.id: self.items[item.id] for item, _ in new}
+        for item_id, locked in numbered.items():
+            Item.objects.filter(pk=item_id).update(last_batch_number=locked.last_batch_number)
+        for (item, quantity) in new:
+            self._change_level(self._level(item, location), quantity)
+        Batch.objects.bulk_create(batches)
+        lots = [Lot(batch=batch, item=batch.item, location=location, quantity=batch.initial_quantity) for batch in batches]
+        Lot.objects.bulk_create(lots)
+        for lot in lots:
+            self._arrived.setdefault((lot.item_id, location.id), []).append(lot)
+        return lots
+
+    def settle(self) -> list[Movement]:
+        """Let the units that arrived pay off open build shortfalls at their location, oldest
+        first, each as a ``settlement`` movement that consumes the arriving batches FIFO; the
+        settlements in order. The level stays as it is: lots and open shortfalls fall together.
+        Only arriving units are used: while a shortfall is open the location's other lots are
+        empty, as arrivals always settle first. The end of the write settles whatever a service
+        did not settle itself."""
+        settlements = []
+        for (item_id, location_id), arrived in self._arrived.items():
+            open_shortfalls = list(
+                Shortfall.objects.filter(item_id=item_id, location_id=location_id, outstanding__gt=0)
+                .select_related("location")
+                .order_by("created_at", "id")
+            )
+            if not open_shortfalls:
+                continue
+            pool = sorted(arrived, key=lambda lot: lot.batch_id)
+            changed = []
+            for shortfall in open_shortfalls:
+                allocation = allocate(((lot, lot.quantity) for lot in pool), shortfall.outstanding)
+                if not allocation.takes:
+                    break
+                takes = [Take(lot, quantity) for lot, quantity in allocation.takes]
+                _lots_take(takes)
+                shortfall.outstanding -= allocation.taken
+                if shortfall.outstanding == 0:
+                    shortfall.settled_at = self.occurred_at
+                changed.append(shortfall)
+                settlements.append(self.record(
+                    kind=Kind.SETTLEMENT, item=self.items[item_id], quantity=allocation.taken,
+                    from_location=shortfall.location, reference=shortfall.reference, shortfall=shortfall,
+                    moved=[(take.lot.batch, take.quantity) for take in takes],
+                ))
+            Shortfall.objects.bulk_update(changed, ["outstanding", "settled_at"])
+        self._arrived.clear()
+        return settlements
+
+    # --- record --------------------------------------------------------------------------------
+
+    def record(
+        self, *, kind: str, item: Item, quantity: Decimal, moved: Moved, from_location=None, to_location=None, **fields
+    ) -> Movement:
+        """The movement and one line per batch it moved."""
+        movement = Movement.objects.create(
+            kind=kind, item=item, quantity=quantity, from_location=from_location, to_location=to_location,
+            user=self.user, occurred_at=self.occurred_at, **fields,
+        )
+        MovementLine.objects.bulk_create(
+            MovementLine(movement=movement, batch=batch, from_location=from_location, to_location=to_location,
+                         quantity=moved_quantity)
+            for batch, moved_quantity in moved
+        )
+        return movement
+
+
+# --- the locks ----------------------------------------------------------------------------------
+
+def _items_lock(item_ids: set[int]) -> dict[int, Item]:
+    """Lock item rows in id order — step 1, taken only by writes that number a new batch.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: every insert of a row that refers to the item (a lot, a
+    movement, a stock level) takes FOR KEY SHARE on it, which FOR UPDATE would block — so a
+    transfer holding a stock-level lock could wait for the item while this writer waits for
+    that stock level. The no-key lock still serializes batch numbering."""
+    items = Item.objects.select_for_update(no_key=True).filter(id__in=item_ids).order_by("id")
+    return {item.id: item for item in items}
+
+
+def _stock_levels_lock(pairs: set[tuple[int, int]]) -> list[StockLevel]:
+    """Create (if missing) and lock the stock levels of ``(item_id, location_id)`` pairs, in
+    (item id, location id) order — step 2. Every write to the lots of a pair happens while its
+    stock level is locked, so the lots can then be read and changed without further locks.
+
+    The item comes with each level, read in the same statement after the lock was granted, so
+    a concurrent change of the item (whole units, deactivation) that committed first is seen;
+    one that commits later waits for this write (``catalog_update`` locks the item's levels)."""
+    ordered = sorted(pairs)
+    if not ordered:
+        return []
+    # INSERT … ON CONFLICT DO NOTHING, in lock order, so two writers creating the same rows
+    # wait for each other in the same order too.
+    StockLevel.objects.bulk_create(
+        [StockLevel(item_id=item_id, location_id=location_id, quantity=Decimal(0)) for item_id, location_id in ordered],
+        ignore_conflicts=True,
+    )
+    match = Q()
+    for item_id, location_id in ordered:
+        match |= Q(item_id=item_id, location_id=location_id)
+    return list(
+        StockLevel.objects.select_for_update(of=("self",))
+        .select_related("item", "location")
+        .filter(match)
+        .order_by("item_id", "location_id")
+    )
+
+
+# --- lots ---------------------------------------------------------------------------------------
+
+def _lots_take(takes: Sequence[Take]) -> None:
+    for take in takes:
+        take.lot.quantity -= take.quantity
+    _save_lot_quantities([take.lot for take in takes])
+
+
+def _check_lot_limit(lot: Lot, quantity: Decimal) -> None:
+    if lot.quantity + quantity >= LIMIT:
+        raise QuantityLimit(
+            f"That would bring batch {lot.batch.label} at {lot.location.code} past the largest quantity a lot can "
+            f"hold ({fmt(LIMIT - 1)})."
+        )
+
+
+def _save_lot_quantities(lots: Sequence[Lot]) -> None:
+    # One plain UPDATE per lot: a FIFO take touches one or two lots, where a CASE
+    # bulk_update costs more than the statements it saves.
+    for lot in lots:
+        Lot.objects.filter(pk=lot.pk).update(quantity=lot.quantity)
