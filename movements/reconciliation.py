@@ -1,23 +1,37 @@
 """Checks every invariant of DESIGN.md rule 3 against the database, read-only.
 
-All sums are grouped in the database, so the check's memory grows with the number of lots
-and item-locations, not with the length of the ledger."""
+Each check is one SQL query that groups in the database and returns only the rows that
+disagree, so the check's memory stays flat however long the ledger is (a million lines are
+summed by the database, not held in Python). Names are looked up only for what is reported.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db import connection
 
-from hardfin.quantities import fmt
+from hardfin.quantities import DECIMAL_PLACES, fmt
 from inventory.models import Item, Location, StockLevel
 from lots.models import Batch, Lot
 
 from .models import Movement, MovementLine, Shortfall
 
 ZERO = Decimal(0)
+Kind = Movement.Kind
+
+TABLES = {
+    "item": Item._meta.db_table,
+    "location": Location._meta.db_table,
+    "level": StockLevel._meta.db_table,
+    "batch": Batch._meta.db_table,
+    "lot": Lot._meta.db_table,
+    "movement": Movement._meta.db_table,
+    "line": MovementLine._meta.db_table,
+    "shortfall": Shortfall._meta.db_table,
+}
 
 
 @dataclass(frozen=True)
@@ -31,112 +45,157 @@ class Mismatch:
         return f"[{self.check}] {self.subject}: expected {fmt(self.expected)}, found {fmt(self.actual)}"
 
 
-def _sum(value) -> Decimal:
-    return value if value is not None else ZERO
+def _decimal(value) -> Decimal:
+    """A sum as an exact quantity: SQLite sums decimals as floats, so round to the places
+    every quantity has (PostgreSQL's numeric sums are exact already)."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-DECIMAL_PLACES))
+
+
+def _differs(expected: str, actual: str) -> str:
+    """SQL: two sums differ by more than float noise (exact on PostgreSQL)."""
+    return f"ROUND(COALESCE({expected}, 0) - COALESCE({actual}, 0), {DECIMAL_PLACES}) <> 0"
+
+
+def _rows(sql: str, params=()) -> Iterator[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**TABLES), params)
+        yield from cursor.fetchall()
+
+
+def _sku(item_id) -> str:
+    return Item.objects.filter(pk=item_id).values_list("sku", flat=True).first() or f"item #{item_id}"
+
+
+def _code(location_id) -> str:
+    return Location.objects.filter(pk=location_id).values_list("code", flat=True).first() or f"location #{location_id}"
+
+
+def _pair(item_id, location_id) -> str:
+    return f"{_sku(item_id)} @ {_code(location_id)}"
+
+
+def _batch_at(batch_id, location_id) -> str:
+    batch = Batch.objects.filter(pk=batch_id).values_list("item__sku", "number").first()
+    label = f"{batch[0]} batch {batch[1]:04d}" if batch else f"batch #{batch_id}"
+    return f"{label} @ {_code(location_id)}"
 
 
 def reconcile() -> list[Mismatch]:
-    skus = dict(Item.objects.values_list("id", "sku"))
-    codes = dict(Location.objects.values_list("id", "code"))
-    labels = {bid: (item_id, number) for bid, item_id, number in Batch.objects.values_list("id", "item_id", "number")}
-
-    def pair(item_id, location_id):
-        return f"{skus[item_id]} @ {codes[location_id]}"
-
-    def batch_at(batch_id, location_id):
-        item_id, number = labels[batch_id]
-        return f"{skus[item_id]} batch {number:04d} @ {codes[location_id]}"
-
     mismatches: list[Mismatch] = []
 
-    # 1. Every lot equals the replay of the ledger lines that touched it.
-    replay: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
-    for batch_id, location_id, total in (
-        MovementLine.objects.filter(to_location__isnull=False)
-        .values_list("batch_id", "to_location_id").annotate(total=Sum("quantity")).order_by()
-    ):
-        replay[batch_id, location_id] += total
-    for batch_id, location_id, total in (
-        MovementLine.objects.filter(from_location__isnull=False)
-        .values_list("batch_id", "from_location_id").annotate(total=Sum("quantity")).order_by()
-    ):
-        replay[batch_id, location_id] -= total
-    lots = {(b, loc): q for b, loc, q in Lot.objects.values_list("batch_id", "location_id", "quantity")}
-    for key in sorted(set(replay) | set(lots)):
-        expected, actual = replay.get(key, ZERO), lots.get(key)
-        if actual is None or expected != actual:
-            mismatches.append(Mismatch("lot vs ledger replay", batch_at(*key), expected, actual if actual is not None else ZERO))
-        if actual is not None and actual < 0:
-            mismatches.append(Mismatch("lot not negative", batch_at(*key), ZERO, actual))
+    # 1. Every lot equals the replay of the ledger lines that touched it, and none is negative.
+    for batch_id, location_id, expected, actual, lots in _rows(f"""
+        SELECT batch_id, location_id, SUM(expected), SUM(actual), SUM(is_lot) FROM (
+            SELECT batch_id, to_location_id AS location_id, quantity AS expected, 0 AS actual, 0 AS is_lot
+              FROM {{line}} WHERE to_location_id IS NOT NULL
+            UNION ALL
+            SELECT batch_id, from_location_id, -quantity, 0, 0 FROM {{line}} WHERE from_location_id IS NOT NULL
+            UNION ALL
+            SELECT batch_id, location_id, 0, quantity, 1 FROM {{lot}}
+        ) flows
+        GROUP BY batch_id, location_id
+        HAVING {_differs("SUM(expected)", "SUM(actual)")} OR SUM(is_lot) = 0 OR SUM(actual) < 0
+        ORDER BY batch_id, location_id
+    """):
+        expected, actual = _decimal(expected), _decimal(actual)
+        subject = _batch_at(batch_id, location_id)
+        if not lots or expected != actual:
+            mismatches.append(Mismatch("lot vs ledger replay", subject, expected, actual))
+        if lots and actual < 0:
+            mismatches.append(Mismatch("lot not negative", subject, ZERO, actual))
 
     # 2. Every stock level equals its lots minus its open shortfalls.
-    lot_sums = defaultdict(lambda: ZERO)
-    for item_id, location_id, total in Lot.objects.values_list("item_id", "location_id").annotate(t=Sum("quantity")).order_by():
-        lot_sums[item_id, location_id] = total
-    open_sums = defaultdict(lambda: ZERO)
-    for item_id, location_id, total in (
-        Shortfall.objects.filter(outstanding__gt=0).values_list("item_id", "location_id")
-        .annotate(t=Sum("outstanding")).order_by()
-    ):
-        open_sums[item_id, location_id] = total
-    levels = {(i, loc): q for i, loc, q in StockLevel.objects.values_list("item_id", "location_id", "quantity")}
-    for key in sorted(set(levels) | set(lot_sums) | set(open_sums)):
-        expected = lot_sums[key] - open_sums[key]
-        actual = levels.get(key, ZERO)
-        if key not in levels or expected != actual:
-            mismatches.append(Mismatch("stock level vs lots - shortfalls", pair(*key), expected, actual))
+    for item_id, location_id, expected, actual, levels in _rows(f"""
+        SELECT item_id, location_id, SUM(expected), SUM(actual), SUM(is_level) FROM (
+            SELECT item_id, location_id, quantity AS expected, 0 AS actual, 0 AS is_level FROM {{lot}}
+            UNION ALL
+            SELECT item_id, location_id, -outstanding, 0, 0 FROM {{shortfall}} WHERE outstanding > 0
+            UNION ALL
+            SELECT item_id, location_id, 0, quantity, 1 FROM {{level}}
+        ) sums
+        GROUP BY item_id, location_id
+        HAVING {_differs("SUM(expected)", "SUM(actual)")} OR SUM(is_level) = 0
+        ORDER BY item_id, location_id
+    """):
+        mismatches.append(
+            Mismatch("stock level vs lots - shortfalls", _pair(item_id, location_id), _decimal(expected), _decimal(actual))
+        )
 
     # 3. Conservation per item: on hand = received + adjusted up - down - built - replaced.
-    Kind = Movement.Kind
-    flows = defaultdict(lambda: ZERO)
-    incoming = Movement.objects.filter(kind__in=[Kind.RECEIPT, Kind.ADJUSTMENT], to_location__isnull=False)
-    outgoing = Movement.objects.filter(
-        kind__in=[Kind.ADJUSTMENT, Kind.BUILD, Kind.REPLACEMENT], from_location__isnull=False
-    )
-    for sign, movements in ((1, incoming), (-1, outgoing)):
-        for item_id, total in movements.values_list("item_id").annotate(t=Sum("quantity")).order_by():
-            flows[item_id] += sign * total
-    on_hand = defaultdict(lambda: ZERO)
-    for (item_id, _), total in lot_sums.items():
-        on_hand[item_id] += total
-    for (item_id, _), total in open_sums.items():
-        on_hand[item_id] -= total
-    for item_id in sorted(set(flows) | set(on_hand)):
-        if flows[item_id] != on_hand[item_id]:
-            mismatches.append(Mismatch("conservation (lots - shortfalls vs ledger)", skus[item_id], flows[item_id], on_hand[item_id]))
+    for item_id, expected, actual in _rows(f"""
+        SELECT item_id, SUM(flow), SUM(on_hand) FROM (
+            SELECT item_id, quantity AS flow, 0 AS on_hand FROM {{movement}}
+             WHERE kind IN (%s, %s) AND to_location_id IS NOT NULL
+            UNION ALL
+            SELECT item_id, -quantity, 0 FROM {{movement}}
+             WHERE kind IN (%s, %s, %s) AND from_location_id IS NOT NULL
+            UNION ALL
+            SELECT item_id, 0, quantity FROM {{lot}}
+            UNION ALL
+            SELECT item_id, 0, -outstanding FROM {{shortfall}} WHERE outstanding > 0
+        ) totals
+        GROUP BY item_id
+        HAVING {_differs("SUM(flow)", "SUM(on_hand)")}
+        ORDER BY item_id
+    """, [Kind.RECEIPT, Kind.ADJUSTMENT, Kind.ADJUSTMENT, Kind.BUILD, Kind.REPLACEMENT]):
+        mismatches.append(
+            Mismatch("conservation (lots - shortfalls vs ledger)", _sku(item_id), _decimal(expected), _decimal(actual))
+        )
 
     # 4. Each movement's lines add up to its quantity; a build's gap is exactly its shortfall.
-    line_sums = dict(MovementLine.objects.values_list("movement_id").annotate(t=Sum("quantity")).order_by())
-    shortfall_by_build = dict(Shortfall.objects.values_list("build_id").annotate(t=Sum("quantity")).order_by())
-    for movement_id, kind, item_id, quantity in Movement.objects.values_list("id", "kind", "item_id", "quantity").iterator():
-        covered = _sum(line_sums.get(movement_id))
-        if kind == Movement.Kind.BUILD:
-            covered += _sum(shortfall_by_build.get(movement_id))
-        if covered != quantity:
-            mismatches.append(Mismatch(f"{kind} lines add up", f"movement #{movement_id} ({skus[item_id]})", quantity, covered))
+    covered = "COALESCE(lines.total, 0) + COALESCE(short.total, 0)"
+    for movement_id, kind, item_id, quantity, total in _rows(f"""
+        SELECT m.id, m.kind, m.item_id, m.quantity, {covered}
+          FROM {{movement}} m
+          LEFT JOIN (SELECT movement_id, SUM(quantity) AS total FROM {{line}} GROUP BY movement_id) lines
+                 ON lines.movement_id = m.id
+          LEFT JOIN (SELECT build_id, SUM(quantity) AS total FROM {{shortfall}} GROUP BY build_id) short
+                 ON short.build_id = m.id AND m.kind = %s
+         WHERE {_differs("m.quantity", covered)}
+         ORDER BY m.id
+    """, [Kind.BUILD]):
+        mismatches.append(
+            Mismatch(f"{kind} lines add up", f"movement #{movement_id} ({_sku(item_id)})", _decimal(quantity), _decimal(total))
+        )
 
-    # 5. Each shortfall's outstanding = its quantity minus what settlements paid.
-    settled = dict(
-        Movement.objects.filter(kind=Movement.Kind.SETTLEMENT).values_list("shortfall_id").annotate(t=Sum("quantity")).order_by()
-    )
-    for sid, item_id, location_id, quantity, outstanding, settled_at in Shortfall.objects.values_list(
-        "id", "item_id", "location_id", "quantity", "outstanding", "settled_at"
-    ):
-        expected = quantity - _sum(settled.get(sid))
+    # 5. Each shortfall's outstanding = its quantity minus what settlements paid, and it is
+    #    marked settled exactly when nothing is outstanding.
+    for shortfall_id, item_id, location_id, expected, outstanding, settled_at in _rows(f"""
+        SELECT s.id, s.item_id, s.location_id, s.quantity - COALESCE(paid.total, 0), s.outstanding, s.settled_at
+          FROM {{shortfall}} s
+          LEFT JOIN (SELECT shortfall_id, SUM(quantity) AS total FROM {{movement}}
+                      WHERE kind = %s GROUP BY shortfall_id) paid
+                 ON paid.shortfall_id = s.id
+         WHERE {_differs("s.quantity - COALESCE(paid.total, 0)", "s.outstanding")}
+            OR (s.outstanding = 0 AND s.settled_at IS NULL) OR (s.outstanding <> 0 AND s.settled_at IS NOT NULL)
+         ORDER BY s.id
+    """, [Kind.SETTLEMENT]):
+        expected, outstanding = _decimal(expected), _decimal(outstanding)
         if expected != outstanding:
-            mismatches.append(Mismatch("shortfall outstanding", f"shortfall #{sid} {pair(item_id, location_id)}", expected, outstanding))
+            mismatches.append(
+                Mismatch("shortfall outstanding", f"shortfall #{shortfall_id} {_pair(item_id, location_id)}", expected,
+                         outstanding)
+            )
         if (outstanding == 0) != (settled_at is not None):
-            mismatches.append(Mismatch("shortfall settled_at set iff settled", f"shortfall #{sid}", ZERO, outstanding))
+            mismatches.append(Mismatch("shortfall settled_at set iff settled", f"shortfall #{shortfall_id}", ZERO, outstanding))
 
     # 6. Each batch's initial quantity is what its creating movement brought in.
-    created = dict(
-        MovementLine.objects.filter(
-            movement__kind__in=[Movement.Kind.RECEIPT, Movement.Kind.ADJUSTMENT], to_location__isnull=False
-        ).values_list("batch_id").annotate(t=Sum("quantity")).order_by()
-    )
-    for bid, initial in Batch.objects.values_list("id", "initial_quantity"):
-        if _sum(created.get(bid)) != initial:
-            item_id, number = labels[bid]
-            mismatches.append(Mismatch("batch initial quantity", f"{skus[item_id]} batch {number:04d}", initial, _sum(created.get(bid))))
+    for batch_id, initial, created in _rows(f"""
+        SELECT b.id, b.initial_quantity, COALESCE(created.total, 0)
+          FROM {{batch}} b
+          LEFT JOIN (SELECT l.batch_id, SUM(l.quantity) AS total FROM {{line}} l
+                       JOIN {{movement}} m ON m.id = l.movement_id
+                      WHERE m.kind IN (%s, %s) AND l.to_location_id IS NOT NULL
+                      GROUP BY l.batch_id) created
+                 ON created.batch_id = b.id
+         WHERE {_differs("b.initial_quantity", "created.total")}
+         ORDER BY b.id
+    """, [Kind.RECEIPT, Kind.ADJUSTMENT]):
+        batch = Batch.objects.filter(pk=batch_id).values_list("item__sku", "number").get()
+        mismatches.append(
+            Mismatch("batch initial quantity", f"{batch[0]} batch {batch[1]:04d}", _decimal(initial), _decimal(created))
+        )
 
     return mismatches

@@ -49,3 +49,30 @@ def test_reconcile_reports_a_shortfall_that_disagrees_with_its_settlements(histo
     err = capsys.readouterr().err
     assert "[shortfall outstanding]" in err
     assert "[build lines add up]" not in err
+
+
+def _reconcile_cost(django_assert_num_queries):
+    import tracemalloc
+
+    from movements.reconciliation import reconcile
+
+    tracemalloc.start()
+    with django_assert_num_queries(6):
+        assert reconcile() == []
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def test_reconcile_sums_in_the_database_so_its_cost_does_not_grow_with_the_ledger(
+    item, chicago, milwaukee, supplier, manager, django_assert_num_queries
+):
+    """Six grouped queries that return only mismatches, whatever the number of movements."""
+    receipt_create(supplier=supplier, location=chicago, po_number="PO-1", lines=[Line(item, 1000)], user=manager)
+    small = _reconcile_cost(django_assert_num_queries)
+    for _ in range(150):
+        transfer_create(item=item, source=chicago, destination=milwaukee, quantity=1, user=manager)
+        transfer_create(item=item, source=milwaukee, destination=chicago, quantity=1, user=manager)
+    large = _reconcile_cost(django_assert_num_queries)
+
+    assert large < small + 50_000  # bytes: nothing per movement is held
