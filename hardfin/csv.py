@@ -8,9 +8,12 @@ Numbers are written as numbers: a negative quantity stays ``-6``.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from decimal import Decimal
 
+from django.db import connections, router
+from django.db.models import F, QuerySet
 from django.http import StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -56,5 +59,63 @@ def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable])
     """Stream a CSV download without holding all rows in memory (iterate a queryset with
     ``.iterator()``)."""
     response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- exports at the database's speed ------------------------------------------------------------
+
+def _sql_text_cell(column: str) -> str:
+    """PostgreSQL: ``escape_cell`` of a text column, then quoted as ``csv.writer`` quotes
+    (QUOTE_MINIMAL: a cell holding a comma, a quote, CR or LF is quoted, quotes doubled)."""
+    starts = "'=', '+', '-', '@', E'\\t', E'\\r'"
+    escaped = f"(CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END)"
+    needs_quotes = f"{escaped} <> translate({escaped}, E',\"\\r\\n', '')"
+    return f"""(CASE WHEN {needs_quotes} THEN '"' || replace({escaped}, '"', '""') || '"' ELSE {escaped} END)"""
+
+
+def _sql_number_cell(column: str) -> str:
+    """PostgreSQL: a decimal as ``escape_cell`` writes it (``155``, ``2.5``, ``-6``)."""
+    return f"trim_scale({column})::text"
+
+
+#: COPY's text format escapes these characters in each row; the row itself is our CSV line.
+_COPY_ESCAPES = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v", b"\\": b"\\"}
+_COPY_ESCAPE = re.compile(rb"\\(.)")
+
+
+def _copy_lines(header: Iterable[str], queryset: QuerySet, columns: Sequence[str], numeric: Collection[str]):
+    """CSV lines of ``queryset.values_list(*columns)`` from ``COPY … TO STDOUT``: the database
+    writes each whole line, so Python only passes the bytes on."""
+    aliases = {f"c{index}": F(column) for index, column in enumerate(columns)}
+    inner, params = queryset.values(**aliases).query.sql_with_params()
+    cells = [
+        (_sql_number_cell if column in numeric else _sql_text_cell)(f"rows.c{index}")
+        for index, column in enumerate(columns)
+    ]
+    line = " || ',' || ".join(f"COALESCE({cell}, '')" for cell in cells)
+    statement = f"COPY (SELECT {line} FROM ({inner}) AS rows) TO STDOUT"
+    yield next(csv_lines(header, [])).encode()
+    connection = connections[router.db_for_read(queryset.model)]
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        for row in copy:
+            row = bytes(row)[:-1]  # each COPY row ends with its own newline
+            if b"\\" in row:
+                row = _COPY_ESCAPE.sub(lambda match: _COPY_ESCAPES[match.group(1)], row)
+            yield row + b"\r\n"
+
+
+def csv_query_response(
+    filename: str, header: Sequence[str], queryset: QuerySet, columns: Sequence[str], *, numeric: Collection[str] = ()
+) -> StreamingHttpResponse:
+    """Stream the rows of ``queryset.values_list(*columns)`` as a CSV download, byte for byte
+    what ``csv_response`` writes: on PostgreSQL through ``COPY … TO STDOUT`` with the escaping
+    and quoting done in SQL (``numeric`` names the decimal columns); elsewhere row by row."""
+    connection = connections[router.db_for_read(queryset.model)]
+    if connection.vendor == "postgresql":
+        content = _copy_lines(header, queryset, columns, numeric)
+    else:
+        content = csv_lines(header, queryset.values_list(*columns).iterator(chunk_size=2000))
+    response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

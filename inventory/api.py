@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from hardfin.api.idempotency import idempotent
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.views import FirstRendererNegotiation
-from hardfin.csv import csv_response
 from hardfin.identifiers import KEY_CHARACTERS
 
 from . import selectors, services
@@ -178,4 +177,4 @@ class StockExportView(generics.GenericAPIView):
 
     def get(self, request, *args, **kwargs):
         rows = self.filter_queryset(self.get_queryset())
-        return csv_response("inventory.csv", selectors.STOCK_EXPORT_HEADER, selectors.stock_export_rows(rows))
+        return selectors.stock_export("inventory.csv", rows)

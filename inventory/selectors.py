@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from hardfin.csv import csv_query_response
+
 from .models import Item, StockLevel
 
 #: The type of every quantity sum.
@@ -57,10 +59,16 @@ def stock_by_location(rows: QuerySet[StockLevel]):
 
 
 STOCK_EXPORT_HEADER = ("SKU", "Item name", "Location", "Quantity")
+#: The columns of the item-location export (``Location`` is the location's name).
+STOCK_EXPORT_COLUMNS = ("item__sku", "item__name", "location__name", "quantity")
+
+
+def stock_export(filename: str, rows: QuerySet[StockLevel]):
+    """The item-location export of ``rows`` as a streamed CSV download (COPY on PostgreSQL)."""
+    return csv_query_response(filename, STOCK_EXPORT_HEADER, rows, STOCK_EXPORT_COLUMNS, numeric={"quantity"})
 
 
 def stock_export_rows(rows: QuerySet[StockLevel]):
     """The item-location export, one tuple per row: SKU, item name, location name, quantity.
     Iterates in chunks so an export of any size runs in bounded memory."""
-    for level in rows.iterator(chunk_size=2000):
-        yield (level.item.sku, level.item.name, level.location.name, level.quantity)
+    return rows.values_list(*STOCK_EXPORT_COLUMNS).iterator(chunk_size=2000)

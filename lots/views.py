@@ -11,17 +11,15 @@ from __future__ import annotations
 from django.views import View
 from django.views.generic import TemplateView
 
-from hardfin.csv import csv_response
 from hardfin.pages import StaffPageMixin
 from hardfin.pagination import paginate
 from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
 from inventory.filters import StockLevelFilter
 from inventory.models import Location
 from inventory.selectors import (
-    STOCK_EXPORT_HEADER,
     stock_by_item,
     stock_by_location,
-    stock_export_rows,
+    stock_export,
     stock_rows,
 )
 from inventory.views import ItemPageMixin
@@ -74,7 +72,7 @@ class StockExportView(StaffPageMixin, View):
 
     def get(self, request):
         rows = StockLevelFilter(request.GET, queryset=stock_rows()).qs
-        return csv_response("inventory.csv", STOCK_EXPORT_HEADER, stock_export_rows(rows))
+        return stock_export("inventory.csv", rows)
 
 
 class ItemStockView(ItemPageMixin, TemplateView):
