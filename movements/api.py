@@ -49,13 +49,6 @@ class MovementViewSet(DetailIgnoresFilters, viewsets.ReadOnlyModelViewSet):
         return selectors.movements_with_lines()
 
 
-def reload(movements: list[Movement]) -> list[Movement]:
-    """The recorded movements as the ledger shows them (lines, batches, locations loaded at
-    once), in the order given."""
-    loaded = selectors.movements_with_lines().in_bulk([movement.pk for movement in movements])
-    return [loaded[movement.pk] for movement in movements]
-
-
 class MovementWriteView(generics.GenericAPIView):
     """POST one action; 201 with what was recorded. All or nothing: any error records nothing.
     Subclasses define ``record(data, *, user)``, which calls one service with the validated
@@ -91,7 +84,7 @@ class TransferView(MovementWriteView):
             item=data["sku"], source=data["from_location"], destination=data["to_location"],
             quantity=data["quantity"], note=data["note"], reference=data["reference"], user=user,
         )
-        return reload([movement])[0]
+        return movement
 
 
 @write_schema("Correct a count: up creates a new batch, down consumes the oldest batches first.")
@@ -104,7 +97,7 @@ class AdjustmentView(MovementWriteView):
             item=data["sku"], location=data["location"], direction=data["direction"], quantity=data["quantity"],
             reason=data["reason"], note=data["note"], user=user,
         )
-        return reload([movement])[0]
+        return movement
 
 
 @write_schema("Receive a shipment: each line becomes a new batch at the location.", ReceiptResultSerializer)
@@ -114,14 +107,11 @@ class ReceiptView(MovementWriteView):
     result_serializer_class = ReceiptResultSerializer
 
     def record(self, data, *, user):
-        receipt = services.receipt_create(
+        return services.receipt_create(
             supplier=data["supplier"], location=data["location"], po_number=data["po_number"],
             shipment_number=data["shipment_number"], note=data["note"], user=user,
             lines=[services.Line(line["sku"], line["quantity"]) for line in data["lines"]],
         )
-        receipt.movements = reload(receipt.movements)
-        receipt.settlements = reload(receipt.settlements)
-        return receipt
 
 
 @write_schema("Consume parts at one location into an assembly, oldest batches first.", BuildResultSerializer)
@@ -131,13 +121,11 @@ class BuildView(MovementWriteView):
     result_serializer_class = BuildResultSerializer
 
     def record(self, data, *, user):
-        build = services.build_create(
+        return services.build_create(
             location=data["location"], reference=data["reference"], allow_shortfall=data["allow_shortfall"],
             note=data["note"], user=user,
             lines=[services.Line(line["sku"], line["quantity"]) for line in data["lines"]],
         )
-        build.movements = reload(build.movements)
-        return build
 
 
 @write_schema("Use parts from one location to repair an asset, oldest batches first.")
@@ -150,7 +138,7 @@ class ReplacementView(MovementWriteView):
             item=data["sku"], location=data["location"], quantity=data["quantity"], asset=data["asset"],
             note=data["note"], user=user,
         )
-        return reload([movement])[0]
+        return movement
 
 
 class AdjustmentReasonViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -93,7 +93,8 @@ class LedgerWrite:
         self.occurred_at = occurred_at or timezone.now()
         self.items: dict[int, Item] = {}
         self.levels: dict[tuple[int, int], StockLevel] = {}
-        #: Lots that received units, per (item id, location id), to settle shortfalls with.
+        #: Lots that received units where a shortfall is open, per (item id, location id), to
+        #: settle it with.
         self._arrived: dict[tuple[int, int], list[Lot]] = {}
 
     def __enter__(self) -> LedgerWrite:
@@ -202,7 +203,7 @@ class LedgerWrite:
                 lot.quantity += quantity
                 changed.append(lot)
             lot.batch = batch
-            self._arrived.setdefault((item.id, location.id), []).append(lot)
+        self._arriving(level, [*created, *changed])
         self._change_level(level, sum((quantity for _, quantity in moved), Decimal(0)))
         if created:
             Lot.objects.bulk_create(created)
@@ -236,14 +237,21 @@ class LedgerWrite:
         numbered = {item.id: self.items[item.id] for item, _ in new}
         for item_id, locked in numbered.items():
             Item.objects.filter(pk=item_id).update(last_batch_number=locked.last_batch_number)
-        for (item, quantity) in new:
-            self._change_level(self._level(item, location), quantity)
         Batch.objects.bulk_create(batches)
         lots = [Lot(batch=batch, item=batch.item, location=location, quantity=batch.initial_quantity) for batch in batches]
-        Lot.objects.bulk_create(lots)
         for lot in lots:
-            self._arrived.setdefault((lot.item_id, location.id), []).append(lot)
+            level = self._level(lot.item, location)
+            self._arriving(level, [lot])
+            self._change_level(level, lot.quantity)
+        Lot.objects.bulk_create(lots)
         return lots
+
+    def _arriving(self, level: StockLevel, lots: list[Lot]) -> None:
+        """Note lots that receive units at a level with an open shortfall, to settle it when
+        the write ends. A level is below zero exactly while a shortfall is open there (lots
+        never are, and arrivals settle first), so elsewhere no shortfall is even looked up."""
+        if level.quantity < 0 or (level.item_id, level.location_id) in self._arrived:
+            self._arrived.setdefault((level.item_id, level.location_id), []).extend(lots)
 
     def settle(self) -> list[Movement]:
         """Let the units that arrived pay off open build shortfalls at their location, oldest
@@ -292,11 +300,16 @@ class LedgerWrite:
             kind=kind, item=item, quantity=quantity, from_location=from_location, to_location=to_location,
             user=self.user, occurred_at=self.occurred_at, **fields,
         )
-        MovementLine.objects.bulk_create(
+        lines = MovementLine.objects.bulk_create(
             MovementLine(movement=movement, batch=batch, from_location=from_location, to_location=to_location,
                          quantity=moved_quantity)
             for batch, moved_quantity in moved
         )
+        # Filled in as ``prefetch_related("lines")`` fills it, so a door can show the movement
+        # as recorded without reading it back (a further filter still queries).
+        cached = MovementLine.objects.filter(movement=movement).order_by("id")
+        cached._result_cache, cached._prefetch_done = lines, True
+        movement._prefetched_objects_cache = {"lines": cached}
         return movement
 
 
@@ -324,14 +337,23 @@ def _stock_levels_lock(pairs: set[tuple[int, int]]) -> list[StockLevel]:
     ordered = sorted(pairs)
     if not ordered:
         return []
-    # INSERT … ON CONFLICT DO NOTHING, in lock order, so two writers creating the same rows
-    # wait for each other in the same order too.
-    StockLevel.objects.bulk_create(
-        [StockLevel(item_id=item_id, location_id=location_id, quantity=Decimal(0)) for item_id, location_id in ordered],
-        ignore_conflicts=True,
-    )
+    levels = _lock_existing(ordered)
+    missing = sorted(set(ordered) - {(level.item_id, level.location_id) for level in levels})
+    if missing:
+        # INSERT … ON CONFLICT DO NOTHING, in lock order, so two writers creating the same
+        # rows wait for each other in the same order too; then lock what they created. Rows
+        # that already exist are locked first without the insert, which is the common case.
+        StockLevel.objects.bulk_create(
+            [StockLevel(item_id=item_id, location_id=location_id, quantity=Decimal(0)) for item_id, location_id in missing],
+            ignore_conflicts=True,
+        )
+        levels = sorted(levels + _lock_existing(missing), key=lambda level: (level.item_id, level.location_id))
+    return levels
+
+
+def _lock_existing(pairs: Sequence[tuple[int, int]]) -> list[StockLevel]:
     match = Q()
-    for item_id, location_id in ordered:
+    for item_id, location_id in pairs:
         match |= Q(item_id=item_id, location_id=location_id)
     return list(
         StockLevel.objects.select_for_update(of=("self",))

@@ -1,0 +1,61 @@
+"""The write path stays lean (issue 9): the statements one transfer takes, counted, and flat in
+the history behind it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from movements.services import transfer_create
+from tests.api_support import api, receive  # noqa: F401  (api is a fixture)
+
+#: Lock both stock levels; read the source's lots; lower a lot and its level; record the
+#: movement and its line; read the destination's lots; raise its level and its lot.
+SERVICE_STATEMENTS = 9
+#: Plus the token with its user, the user's permissions (one query), the item and the two
+#: locations the body names.
+API_STATEMENTS = SERVICE_STATEMENTS + 5
+
+
+def statements(queries) -> list[str]:
+    return [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def is_level_insert(sql: str) -> bool:
+    return sql.startswith("INSERT") and '"inventory_stocklevel"' in sql.split("(")[0]
+
+
+@pytest.fixture
+def moving(item, chicago, milwaukee, supplier, operator):
+    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="100")
+    # Both stock levels exist now, as they do for any item-location that has moved before.
+    transfer_create(item=item, source=chicago, destination=milwaukee, quantity=1, user=operator)
+    return item
+
+
+def test_a_transfer_takes_nine_statements(moving, chicago, milwaukee, operator):
+    with CaptureQueriesContext(connection) as queries:
+        transfer_create(item=moving, source=chicago, destination=milwaukee, quantity=1, user=operator)
+    assert len(statements(queries)) == SERVICE_STATEMENTS
+    assert not [sql for sql in statements(queries) if is_level_insert(sql)]
+
+
+def test_an_api_transfer_does_not_read_back_what_it_wrote(api, moving, operator):
+    client = api(operator)
+    body = {"sku": "LDR-4.1", "from_location": "CHI", "to_location": "MKE", "quantity": "1"}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/transfers/", body, format="json")
+    assert response.status_code == 201
+    assert response.json()["lines"] == [{"batch": "0001", "from_location": "CHI", "to_location": "MKE", "quantity": "1"}]
+    assert len(statements(queries)) == API_STATEMENTS
+    assert client.get(f"/api/movements/{response.json()['id']}/").json() == response.json()
+
+
+def test_a_transfer_into_a_new_location_creates_its_level(moving, chicago, operator):
+    from tests.factories import LocationFactory
+
+    van = LocationFactory(code="VAN1")
+    with CaptureQueriesContext(connection) as queries:
+        transfer_create(item=moving, source=chicago, destination=van, quantity=1, user=operator)
+    inserts = [sql for sql in statements(queries) if is_level_insert(sql)]
+    assert len(inserts) == 1
+    assert moving.stock_levels.get(location=van).quantity == 1
