@@ -1,4 +1,5 @@
-"""Database plumbing shared by every door: bounded retries of writes that lost a race."""
+"""Database plumbing shared by every door: bounded retries of writes that lost a race, and the
+one check for text no database row can hold."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ logger = logging.getLogger(__name__)
 
 # deadlock_detected, serialization_failure, lock_not_available
 TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}
+
+
+def holds_nul(*texts: str | None) -> bool:
+    """Whether any of ``texts`` holds a NUL character. No stored text holds one (every form and
+    serializer refuses it) and PostgreSQL refuses it even as a query parameter, so a lookup by
+    such a text matches nothing and must not reach the database."""
+    return any(text and "\x00" in text for text in texts)
 
 
 def is_transient(exc: BaseException) -> bool:

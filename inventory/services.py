@@ -10,6 +10,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from hardfin.db import holds_nul
+
 from .errors import ConflictError, HasHistory, InactiveObject, InvalidInput, UnknownObject
 from .models import Item, Location, StockLevel, Supplier
 
@@ -154,7 +156,7 @@ def resolve(model, key: str, *, field: str, active_only: bool = False):
     """Look up an item by SKU or a location/supplier by code, ignoring case."""
     key = (key or "").strip()
     try:
-        if "\x00" in key:  # no key holds one, and PostgreSQL refuses it in a query
+        if holds_nul(key):
             raise model.DoesNotExist
         obj = model.objects.get(**{f"{key_field(model)}__iexact": key})
     except model.DoesNotExist:
