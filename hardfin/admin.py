@@ -335,7 +335,10 @@ class ShowEmptyFilter(admin.SimpleListFilter):
         return [("1", self.show_label)]
 
     def queryset(self, request, queryset):
-        return queryset if self.value() == "1" else queryset.exclude(quantity=0)
+        if self.value() is None:
+            return queryset.exclude(quantity=0)
+        # Any value but "1" is unknown and matches nothing, as in the API and the pages.
+        return queryset if self.value() == "1" else queryset.none()
 
     def choices(self, changelist):
         choices = list(super().choices(changelist))

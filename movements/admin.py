@@ -274,11 +274,13 @@ class OpenFilter(admin.SimpleListFilter):
         return [("1", "Open"), ("0", "Settled")]
 
     def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
         if self.value() == "1":
             return queryset.filter(outstanding__gt=0)
         if self.value() == "0":
             return queryset.filter(outstanding=0)
-        return queryset
+        return queryset.none()  # an unknown value matches nothing, as in the API
 
 
 @admin.register(Shortfall)

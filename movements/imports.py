@@ -27,11 +27,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from hardfin.db import retry_on_conflict
+from hardfin.db import holds_nul, retry_on_conflict
 from inventory.errors import InvalidInput, PermissionDeniedError
 from inventory.models import Item, Location, Supplier
 from inventory.quantities import check_quantity
-from hardfin.csv import unescape_cell
+from hardfin.csv import NUL_IN_CELL, unescape_cell
 from inventory.services import resolve
 from lots.models import Batch
 
@@ -168,6 +168,10 @@ def opening_balances_check(*, rows: Iterable[Mapping[str, str]]) -> list[Opening
     for number, row in enumerate(rows, start=1):
         if not _is_filled(row):
             continue  # a blank line still counts, so row numbers match the file
+        holding_nul = [name for name in COLUMNS if holds_nul(row.get(name))]
+        if holding_nul:
+            errors += [RowError(number, name, NUL_IN_CELL) for name in holding_nul]
+            continue
         problems: list[InvalidInput] = []
 
         def attempt(read):

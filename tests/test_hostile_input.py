@@ -10,8 +10,9 @@ from inventory.errors import UnknownObject
 from inventory.models import Item
 from inventory.services import resolve
 from movements.services import Line, build_create, transfer_create
-from tests.api_support import receive
+from tests.api_support import api, receive  # noqa: F401  (api is a fixture)
 from tests.factories import ItemFactory
+from tests.pages_support import csv_rows, html_of, text, texts
 
 
 @pytest.fixture
@@ -98,3 +99,73 @@ def test_every_admin_list_filter_and_search_box_takes_a_nul_byte(client, superus
                 assert "Null characters are not allowed." in [str(m) for m in response.context["messages"]]
             elif isinstance(model_admin, BackOfficeAdmin):
                 assert list(response.context["cl"].result_list) == [], name
+
+
+# --- yes/no filters: true/false or 1/0; anything else matches nothing (API.md) -------------------
+
+@pytest.fixture
+def stock_with_a_shortfall(operator, item, chicago, milwaukee, supplier):
+    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="100")
+    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="100", user=operator)
+    build_create(location=chicago, reference="B-1", lines=[Line(item, "1")], user=operator, allow_shortfall=True)
+
+
+@pytest.mark.parametrize(
+    "path, query",
+    [
+        ("/api/items/", {"is_active": "2"}),
+        ("/api/locations/", {"is_active": "maybe"}),
+        ("/api/suppliers/", {"is_active": "yes"}),
+        ("/api/stock/", {"include_empty": "x"}),
+        ("/api/lots/", {"show_empty": "maybe"}),
+        ("/api/shortfalls/", {"open": "zz"}),
+    ],
+)
+def test_unknown_yes_no_values_match_nothing_in_the_api(api, operator, stock_with_a_shortfall, path, query):
+    client = api(operator)
+    assert client.get(path).json()["results"]  # there is something to hide
+
+    response = client.get(path, query)
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("query", [{"show_empty": "maybe"}, {"include_empty": "x"}])
+@pytest.mark.parametrize("view", ["item", "location"])
+def test_unknown_yes_no_values_match_nothing_on_the_inventory_page(client, operator, stock_with_a_shortfall,
+                                                                   view, query):
+    client.force_login(operator)
+    assert texts(client.get("/inventory/", {"view": view}), "tbody", class_="stock-row")
+
+    response = client.get("/inventory/", {"view": view, **query})
+
+    assert response.status_code == 200
+    assert texts(response, "tbody", class_="stock-row") == []
+    assert "No stock matches these filters." in text(response)
+    assert " checked" not in html_of(response)  # the unknown value is not shown as ticked
+    export = client.get("/inventory/export.csv", query)
+    assert csv_rows(export) == [["SKU", "Item name", "Location", "Quantity"]]
+
+
+@pytest.mark.parametrize("query", [{"show_empty": "maybe"}, {"include_empty": "x"}])
+def test_unknown_yes_no_values_match_nothing_on_the_item_page(client, operator, stock_with_a_shortfall, query):
+    client.force_login(operator)
+
+    response = client.get("/items/LDR-4.1/", query)
+
+    assert response.status_code == 200
+    assert "LDR-4.1 is not in stock anywhere." in text(response)
+
+
+@pytest.mark.parametrize(
+    "path, query", [("/admin/inventory/stocklevel/", {"show_empty": "maybe"}), ("/admin/movements/shortfall/", {"open": "zz"})]
+)
+def test_unknown_yes_no_values_match_nothing_in_the_admin(client, superuser, stock_with_a_shortfall, path, query):
+    client.force_login(superuser)
+    assert client.get(path).context["cl"].result_count
+
+    response = client.get(path, query)
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []

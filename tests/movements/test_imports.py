@@ -66,6 +66,7 @@ def test_opening_balances_become_receipts_and_adjustments(catalog, manager, item
     assert reconcile() == []
 
 
+NUL_MESSAGE = "The cell holds a NUL character (code 0), which no text may hold; remove it."
 BAD_ROWS = [
     ("NOPE-1,CHI,5", RowError(1, "sku", "No item 'NOPE-1'.")),
     ("LDR-4.1,CHI,-5", RowError(1, "quantity", "Quantity must be greater than zero.")),
@@ -78,6 +79,8 @@ BAD_ROWS = [
     ("LDR-4.1,CHI,5,,PO-9", RowError(1, "supplier", "A PO number needs the supplier it was ordered from.")),
     ("LDR-4.1,CHI,5,,,15/01/2024", RowError(1, "received_at", "'15/01/2024' is not a date; write it as YYYY-MM-DD.")),
     ("LDR-4.1,CHI,5,,,2999-01-01", RowError(1, "received_at", "The received date is in the future.")),
+    ("LDR-4.1,CHI,5,ACME,PO\x009", RowError(1, "po_number", NUL_MESSAGE)),
+    ("LDR\x00-4.1,CHI,5", RowError(1, "sku", NUL_MESSAGE)),
 ]
 
 
