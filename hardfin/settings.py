@@ -42,7 +42,8 @@ if not SECRET_KEY and DEBUG:
     # Only ever used with DEBUG on, on a developer's machine.
     SECRET_KEY = "django-insecure-hardfin-local-development-only"
 # Without DEBUG and without SECRET_KEY, commands that sign nothing (migrate, makemigrations,
-# reconcile) still run, while Django refuses to start the web application with an empty key.
+# reconcile) still run, while the web application (hardfin.wsgi, so gunicorn too, and
+# runserver) refuses to start with an empty key: see hardfin/startup.py.
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -60,6 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
+    # Above staticfiles: WhiteNoise's runserver wraps hardfin's, which wraps staticfiles' (the
+    # first app listed wins a command's name). hardfin has no templates or static files.
+    "hardfin",
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
@@ -67,7 +71,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
-    "hardfin",
     "inventory",
     "lots",
     "movements",
