@@ -1,7 +1,7 @@
 """URLs of the REST API, mounted under /api/ (contract: API.md; schema: /api/schema/)."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from hardfin.api.views import TokenView, not_found
@@ -50,7 +50,8 @@ urlpatterns = [
     path("builds/", BuildView.as_view(), name="build-create"),
     path("replacements/", ReplacementView.as_view(), name="replacement-create"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file (?script): no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]

@@ -5,12 +5,15 @@ SECRET_KEY     required unless DEBUG is on
 DEBUG          1/0/true/false (default false)
 ALLOWED_HOSTS  comma-separated (default: localhost names when DEBUG is on)
 SECURE_SSL_REDIRECT  1/0/true/false (default false; turn on behind an HTTPS proxy)
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD  HSTS, sent only with
+               SECURE_SSL_REDIRECT on (default a year, subdomains included, preload allowed)
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,6 +29,19 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be one of 1/0/true/false, not {value!r}")
+
+
+def env_int(name: str, default: int, *, meaning: str) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must be {meaning}, not {value!r}")
+    return number
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -50,9 +66,24 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 if SECURE_SSL_REDIRECT:
+    # Behind an HTTPS proxy, which says so in this header (and must strip it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+# A load balancer's health check may come over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS: browsers that once saw the site over HTTPS refuse plain HTTP to it for that long. Only
+# with SECURE_SSL_REDIRECT (a site served over plain HTTP must not send it).
+SECURE_HSTS_SECONDS = (
+    env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60, meaning="a whole number of seconds (0 to send no HSTS)")
+    if SECURE_SSL_REDIRECT else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Allows submitting the domain to the browsers' preload list; nothing happens until someone does.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
+SESSION_COOKIE_HTTPONLY = True
+# No page script reads the CSRF cookie: forms carry the token, and the API docs page gets it
+# rendered into its script.
+CSRF_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -71,6 +102,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "csp",
     "inventory",
     "lots",
     "movements",
@@ -79,6 +111,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +121,25 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hardfin.urls"
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+# Everything comes from this server and nothing is inline: the staff pages have no scripts,
+# the admin's and the API docs' (Swagger UI, from drf-spectacular-sidecar) are files served
+# here. Swagger UI draws its icons from data: URIs and reads the schema with fetch().
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 TEMPLATES = [
     {
@@ -210,6 +262,8 @@ SPECTACULAR_SETTINGS = {
         "BatchOriginEnum": "lots.models.Batch.Origin",
         "AdjustmentDirectionEnum": ["up", "down"],
     },
+    # No calls to the online validator (the docs page loads nothing from elsewhere).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
