@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.utils.functional import SimpleLazyObject
 
@@ -18,3 +19,9 @@ def capabilities(request):
         return can
 
     return {"can": SimpleLazyObject(compute)}
+
+
+def password_reset(request):
+    """``password_reset_offered``: whether sign-in pages link to password reset (only with a
+    mail server to send the link)."""
+    return {"password_reset_offered": settings.HARDFIN_PASSWORD_RESET}

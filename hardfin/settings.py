@@ -7,8 +7,14 @@ ALLOWED_HOSTS  comma-separated (default: localhost names when DEBUG is on)
 SECURE_SSL_REDIRECT  1/0/true/false (default false; turn on behind an HTTPS proxy)
 SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD  HSTS, sent only with
                SECURE_SSL_REDIRECT on (default a year, subdomains included, preload allowed)
+PROXY_COUNT    reverse proxies in front that append to X-Forwarded-For (default 0)
+LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES  failed sign-ins (per account, per address) before
+               sign-in is locked, and for how long (default 10, 15)
+EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL,
+DEFAULT_FROM_EMAIL  the mail server; password reset is offered only when EMAIL_HOST is set
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -88,6 +94,7 @@ CSRF_COOKIE_HTTPONLY = True
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -118,6 +125,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused for too many failures into the "locked" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hardfin.urls"
@@ -152,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hardfin.context_processors.capabilities",
+                "hardfin.context_processors.password_reset",
             ],
         },
     },
@@ -200,9 +210,47 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- Signing in -----------------------------------------------------------------------------------
+# django-axes counts failed sign-ins in the database (so every worker and host shares them),
+# per account and per address, and locks sign-in for a while once either reaches the limit:
+# on the HTML pages and the admin (a "locked" page, 429) and on POST /api/auth/token/ (its
+# usual 400). The API's own throttles count in the cache (see REST_FRAMEWORK).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, meaning="a whole number of failed sign-ins")
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, meaning="a whole number of minutes")
+)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hardfin.auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "hardfin.auth.client_address"
+#: Reverse proxies in front of the app that append the address they saw to X-Forwarded-For.
+HARDFIN_PROXY_COUNT = env_int("PROXY_COUNT", 0, meaning="a whole number of proxies")
+# Failed attempts are what matters; a row for every successful sign-in would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+# No admin pages for the attempts: unlock early with `manage.py axes_reset_username <name>`.
+AXES_ENABLE_ADMIN = False
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/inventory/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# --- Email (password reset) ---------------------------------------------------------------------
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+#: Password reset mails a link, so it is offered only when a mail server is configured.
+HARDFIN_PASSWORD_RESET = bool(EMAIL_HOST)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    EMAIL_PORT = env_int("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587, meaning="a port number")
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_TIMEOUT = 10
+    DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or f"Hardfin Inventory <noreply@{EMAIL_HOST}>"
 
 LOGGING = {
     "version": 1,
