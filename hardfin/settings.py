@@ -233,6 +233,7 @@ HARDFIN_PROXY_COUNT = env_int("PROXY_COUNT", 0, meaning="a whole number of proxi
 AXES_DISABLE_ACCESS_LOG = True
 # No admin pages for the attempts: unlock early with `manage.py axes_reset_username <name>`.
 AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/inventory/"
@@ -257,6 +258,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes: lockouts (warnings), not a line for every sign-in.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 #: How many times a write is retried after a deadlock, a serialization failure or a locked
