@@ -14,6 +14,7 @@ import datetime
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import ModelForm
@@ -26,7 +27,7 @@ from import_export.formats import base_formats
 from import_export.signals import post_export
 
 from .csv import csv_response
-from .errors import ConflictError, InvalidInput
+from .errors import ConflictError, InventoryError
 from .forms import add_domain_error
 from .identifiers import has_nul
 from .permissions import EXPORT_INVENTORY
@@ -74,6 +75,27 @@ class BackOfficeSite(admin.AdminSite):
         return may_use_admin(request.user)
 
 
+# --- every back-office list -----------------------------------------------------------------------
+
+class BackOfficeChangeList(ChangeList):
+    """A list (and its CSV export) whose filters match nothing when any filter value holds a
+    NUL character: no stored text holds one, and PostgreSQL refuses it even in a query. The
+    search box needs nothing: Django refuses a NUL there with a message."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        if has_nul(*(value for values in self.filter_params.values() for value in values)):
+            return queryset.none()
+        return queryset
+
+
+class BackOfficeAdmin(admin.ModelAdmin):
+    """What every Hardfin admin shares."""
+
+    def get_changelist(self, request, **kwargs):
+        return BackOfficeChangeList
+
+
 # --- catalog records written through the services ----------------------------------------------
 
 class ServiceModelForm(ModelForm):
@@ -82,7 +104,7 @@ class ServiceModelForm(ModelForm):
     people; the admin shows them on the field they name (see ``ServiceWritesAdmin``)."""
 
     #: The domain error of a write that failed; set on a copy of the form class.
-    service_error: InvalidInput | None = None
+    service_error: InventoryError | None = None
 
     def clean(self):
         cleaned = super().clean()
@@ -96,14 +118,16 @@ class ServiceModelForm(ModelForm):
         pass
 
 
-class ServiceWritesAdmin(admin.ModelAdmin):
+class ServiceWritesAdmin(BackOfficeAdmin):
     """An admin whose saves and deletes are service calls: subclasses define
     ``save_record(obj, form, change)`` (write through a service, return the saved instance)
     and ``delete_record(obj)``.
 
-    Domain errors never reach the user as a 500: an ``InvalidInput`` re-renders the form with
-    the message on its field (the failed write was rolled back with the view's transaction);
-    a ``ConflictError`` such as ``HasHistory`` on delete becomes an error message.
+    Domain errors never reach the user as a 500: a failed save (``InvalidInput``, or a conflict
+    with the current state such as making an item whole-unit while fractions are in stock)
+    re-renders the form with the message on its field (the failed write was rolled back with the
+    view's transaction); a ``ConflictError`` such as ``HasHistory`` on delete becomes an error
+    message.
     """
 
     form = ServiceModelForm
@@ -124,7 +148,7 @@ class ServiceWritesAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except InvalidInput as error:
+        except InventoryError as error:
             request._hardfin_service_error = error
             return super().changeform_view(request, object_id, form_url, extra_context)
 
@@ -150,7 +174,7 @@ class ServiceWritesAdmin(admin.ModelAdmin):
 
 # --- read-only ledger pages ---------------------------------------------------------------------
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(BackOfficeAdmin):
     """Lots, batches, stock levels and the ledger are written only by the movement services:
     nobody, superusers included, adds, changes or deletes them here."""
 
@@ -293,8 +317,6 @@ class SkuFilter(InputFilter):
 
     def queryset(self, request, queryset):
         value = (self.value() or "").strip()
-        if has_nul(value):
-            return queryset.none()
         return queryset.filter(item__sku__iexact=value) if value else queryset
 
 
@@ -311,7 +333,10 @@ class ShowEmptyFilter(admin.SimpleListFilter):
         return [("1", self.show_label)]
 
     def queryset(self, request, queryset):
-        return queryset if self.value() == "1" else queryset.exclude(quantity=0)
+        if self.value() is None:
+            return queryset.exclude(quantity=0)
+        # Any value but "1" is unknown and matches nothing, as in the API and the pages.
+        return queryset if self.value() == "1" else queryset.none()
 
     def choices(self, changelist):
         choices = list(super().choices(changelist))

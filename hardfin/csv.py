@@ -16,7 +16,11 @@ from django.db import connections, router
 from django.db.models import F, QuerySet
 from django.http import StreamingHttpResponse
 
+from .identifiers import has_nul
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What an import says of a cell holding a NUL character, which no stored text may hold.
+NUL_IN_CELL = "The cell holds a NUL character (code 0), which no text may hold; remove it."
 
 
 def escape_cell(value) -> str:
@@ -39,6 +43,16 @@ def unescape_cell(text: str) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
     return text
+
+
+def import_cell(value) -> str:
+    """An imported cell's text: surrounding spaces removed and ``escape_cell`` undone. A NUL
+    character raises ValueError(NUL_IN_CELL): the database would refuse it with a message
+    meant for programmers (PostgreSQL) or keep it invisibly (SQLite)."""
+    text = "" if value is None else str(value).strip()
+    if has_nul(text):
+        raise ValueError(NUL_IN_CELL)
+    return unescape_cell(text)
 
 
 class _Echo:

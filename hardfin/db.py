@@ -1,4 +1,5 @@
-"""Database plumbing shared by every door: bounded retries of writes that lost a race."""
+"""Database plumbing shared by every door: bounded retries of writes that lost a race, and the
+one check for text no database row can hold."""
 
 from __future__ import annotations
 

@@ -20,7 +20,8 @@ def pattern(max_length: int) -> str:
     return rf"^{KEY_CHARACTERS}{{1,{max_length}}}$"
 
 
-def has_nul(text: str) -> bool:
-    """Whether ``text`` holds a NUL byte: no key or filter value can (PostgreSQL refuses them in
-    a query), so a door treats such input as matching nothing."""
-    return "\x00" in text
+def has_nul(*texts: str | None) -> bool:
+    """Whether any of ``texts`` holds a NUL character. No stored text holds one (every form and
+    serializer refuses it) and PostgreSQL refuses it even as a query parameter, so a lookup by
+    such a text matches nothing and must not reach the database."""
+    return any(text and "\x00" in text for text in texts)

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from .csv import escape_cell, unescape_cell
+from .csv import escape_cell, import_cell
 from .errors import InvalidInput
 from .quantities import fmt
 
@@ -31,11 +31,11 @@ def adopt(target, saved) -> None:
 # --- widgets ------------------------------------------------------------------------------------
 
 class TextWidget(widgets.CharWidget):
-    """Text without surrounding spaces. A blank cell is ``""``, or None (keep the current
-    value) when ``allow_blank`` is False."""
+    """Text without surrounding spaces (and never a NUL character). A blank cell is ``""``, or
+    None (keep the current value) when ``allow_blank`` is False."""
 
     def clean(self, value, row=None, **kwargs):
-        text = unescape_cell("" if value is None else str(value).strip())
+        text = import_cell(value)
         if not text and not self.allow_blank:
             return None
         return text
@@ -169,7 +169,10 @@ class KeyedResource(HardfinResource):
         self._first_row_of_key: dict[str, int] = {}
 
     def before_import_row(self, row, row_number=None, **kwargs):
-        key = self.fields[self.key].clean(row) if self.key in row else None
+        try:
+            key = self.fields[self.key].clean(row) if self.key in row else None
+        except ValueError as error:  # a key no record can have (a NUL character in it)
+            raise ValidationError({self.key: str(error)}) from None
         if not key:
             raise ValidationError({self.key: "This field cannot be blank."})
         first = self._first_row_of_key.setdefault(key.lower(), row_number)

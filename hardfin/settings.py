@@ -5,12 +5,21 @@ SECRET_KEY     required unless DEBUG is on
 DEBUG          1/0/true/false (default false)
 ALLOWED_HOSTS  comma-separated (default: localhost names when DEBUG is on)
 SECURE_SSL_REDIRECT  1/0/true/false (default false; turn on behind an HTTPS proxy)
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD  HSTS, sent only with
+               SECURE_SSL_REDIRECT on (default a year, subdomains included, preload allowed)
+PROXY_COUNT    reverse proxies in front that append to X-Forwarded-For (default 0)
+LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES  failed sign-ins (per account, per address) before
+               sign-in is locked, and for how long (default 10, 15)
+EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL,
+DEFAULT_FROM_EMAIL  the mail server; password reset is offered only when EMAIL_HOST is set
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +37,19 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be one of 1/0/true/false, not {value!r}")
 
 
+def env_int(name: str, default: int, *, meaning: str) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must be {meaning}, not {value!r}")
+    return number
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if not value:
@@ -42,24 +64,44 @@ if not SECRET_KEY and DEBUG:
     # Only ever used with DEBUG on, on a developer's machine.
     SECRET_KEY = "django-insecure-hardfin-local-development-only"
 # Without DEBUG and without SECRET_KEY, commands that sign nothing (migrate, makemigrations,
-# reconcile) still run, while Django refuses to start the web application with an empty key.
+# reconcile) still run, while the web application (hardfin.wsgi, so gunicorn too, and
+# runserver) refuses to start with an empty key: see hardfin/startup.py.
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 if SECURE_SSL_REDIRECT:
+    # Behind an HTTPS proxy, which says so in this header (and must strip it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+# A load balancer's health check may come over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS: browsers that once saw the site over HTTPS refuse plain HTTP to it for that long. Only
+# with SECURE_SSL_REDIRECT (a site served over plain HTTP must not send it).
+SECURE_HSTS_SECONDS = (
+    env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60, meaning="a whole number of seconds (0 to send no HSTS)")
+    if SECURE_SSL_REDIRECT else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Allows submitting the domain to the browsers' preload list; nothing happens until someone does.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
+SESSION_COOKIE_HTTPONLY = True
+# No page script reads the CSRF cookie: forms carry the token, and the API docs page gets it
+# rendered into its script.
+CSRF_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "hardfin.apps.BackOfficeAdminConfig",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
+    # Above staticfiles: WhiteNoise's runserver wraps hardfin's, which wraps staticfiles' (the
+    # first app listed wins a command's name). hardfin has no templates or static files.
+    "hardfin",
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
@@ -67,7 +109,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
-    "hardfin",
+    "csp",
     "inventory",
     "lots",
     "movements",
@@ -76,15 +118,37 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused for too many failures into the "locked" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hardfin.urls"
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+# Everything comes from this server and nothing is inline: the staff pages have no scripts,
+# the admin's and the API docs' (Swagger UI, from drf-spectacular-sidecar) are files served
+# here. Swagger UI draws its icons from data: URIs and reads the schema with fetch().
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 TEMPLATES = [
     {
@@ -97,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "movements.context_processors.capabilities",
+                "hardfin.context_processors.password_reset",
             ],
         },
     },
@@ -125,9 +190,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-#: Django's model backend, reading a user's permissions in one query (hardfin/auth.py).
-AUTHENTICATION_BACKENDS = ["hardfin.auth.ModelBackend"]
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -148,15 +210,57 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- Signing in -----------------------------------------------------------------------------------
+# django-axes counts failed sign-ins in the database (so every worker and host shares them),
+# per account and per address, and locks sign-in for a while once either reaches the limit:
+# on the HTML pages and the admin (a "locked" page, 429) and on POST /api/auth/token/ (its
+# usual 400). The API's own throttles count in the cache (see REST_FRAMEWORK).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # Django's model backend, reading a user's permissions in one query (hardfin/auth.py).
+    "hardfin.auth.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, meaning="a whole number of failed sign-ins")
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, meaning="a whole number of minutes")
+)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hardfin.auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "hardfin.auth.client_address"
+#: Reverse proxies in front of the app that append the address they saw to X-Forwarded-For.
+HARDFIN_PROXY_COUNT = env_int("PROXY_COUNT", 0, meaning="a whole number of proxies")
+# Failed attempts are what matters; a row for every successful sign-in would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+# No admin pages for the attempts: unlock early with `manage.py axes_reset_username <name>`.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/inventory/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# --- Email (password reset) ---------------------------------------------------------------------
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+#: Password reset mails a link, so it is offered only when a mail server is configured.
+HARDFIN_PASSWORD_RESET = bool(EMAIL_HOST)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    EMAIL_PORT = env_int("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587, meaning="a port number")
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_TIMEOUT = 10
+    DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or f"Hardfin Inventory <noreply@{EMAIL_HOST}>"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes: lockouts (warnings), not a line for every sign-in.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 #: How many times a write is retried after a deadlock, a serialization failure or a locked
@@ -209,6 +313,8 @@ SPECTACULAR_SETTINGS = {
         "BatchOriginEnum": "lots.models.Batch.Origin",
         "AdjustmentDirectionEnum": ["up", "down"],
     },
+    # No calls to the online validator (the docs page loads nothing from elsewhere).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,11 +1,13 @@
 """FilterSets shared by the API and the staff pages. Unknown values match nothing.
 
-They derive from django-filter's REST flavour, whose yes/no filters read ``true``/``false``
-and ``1``/``0`` alike."""
+They derive from ``hardfin.filters.FilterSet``, whose yes/no filters read ``true``/``false``
+and ``1``/``0`` alike, and match nothing given any other value."""
 
 import django_filters
 from django.db.models import Q
-from django_filters.rest_framework import BooleanFilter, FilterSet
+from django_filters.rest_framework import FilterSet
+
+from hardfin.filters import FilterSet, YesNoFilter
 
 from .models import Item, Location, StockLevel, Supplier
 
@@ -52,7 +54,7 @@ class StockLevelFilter(FilterSet):
     item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
     location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
     search = django_filters.CharFilter(method="filter_search", label="SKU, item name or location contains")
-    include_empty = BooleanFilter(method="filter_include_empty", label="Include rows at zero")
+    include_empty = YesNoFilter(method="filter_include_empty", label="Include rows at zero")
 
     class Meta:
         model = StockLevel

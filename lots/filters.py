@@ -1,5 +1,6 @@
 import django_filters
-from django_filters.rest_framework import BooleanFilter, FilterSet
+
+from hardfin.filters import FilterSet, YesNoFilter
 
 from .models import Batch, Lot
 
@@ -20,7 +21,7 @@ class LotFilter(FilterSet):
     item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
     location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
     batch = django_filters.CharFilter(field_name="batch__number", method=filter_batch_number, label="Batch number")
-    show_empty = BooleanFilter(method="filter_show_empty", label="Show empty lots")
+    show_empty = YesNoFilter(method="filter_show_empty", label="Show empty lots")
 
     class Meta:
         model = Lot

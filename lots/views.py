@@ -36,6 +36,14 @@ def filter_values(stock_filter: StockLevelFilter, lot_filter: LotFilter) -> dict
     return {**stock_filter.form.cleaned_data, "show_empty": bool(lot_filter.form.cleaned_data.get("show_empty"))}
 
 
+def page_rows(stock_filter: StockLevelFilter, lot_filter: LotFilter):
+    """The item-location rows a stock page lists. The page's filters are one form: an unknown
+    yes/no value in any of them (``?show_empty=maybe``) matches nothing, rows included."""
+    if lot_filter.matches_nothing:
+        return stock_filter.qs.none()
+    return stock_filter.qs
+
+
 class InventoryView(StaffPageMixin, TemplateView):
     """``/inventory/?view=item|location``: groups with their totals, each expanding to its
     item-location rows, each of those to its lots."""
@@ -49,7 +57,7 @@ class InventoryView(StaffPageMixin, TemplateView):
         view = query.get("view") if query.get("view") in self.VIEWS else "item"
         stock_filter = StockLevelFilter(query, queryset=stock_rows())
         lot_filter = LotFilter(query, queryset=lots_fifo_order())
-        rows = stock_filter.qs
+        rows = page_rows(stock_filter, lot_filter)
         page = paginate(self.request, (stock_by_item if view == "item" else stock_by_location)(rows))
         groups = stock_groups(rows, page.object_list, by=view, lots=lot_filter.qs)
         context.update(
@@ -71,7 +79,7 @@ class StockExportView(StaffPageMixin, View):
     permission_required = (VIEW_INVENTORY, EXPORT_INVENTORY)
 
     def get(self, request):
-        rows = StockLevelFilter(request.GET, queryset=stock_rows()).qs
+        rows = page_rows(StockLevelFilter(request.GET, queryset=stock_rows()), LotFilter(request.GET))
         return stock_export("inventory.csv", rows)
 
 
@@ -87,7 +95,7 @@ class ItemStockView(ItemPageMixin, TemplateView):
         stock_filter = StockLevelFilter(query, queryset=stock_rows().filter(item=self.item))
         lot_filter = LotFilter(query, queryset=lots_fifo_order().filter(item=self.item))
         context.update(
-            rows=stock_rows_with_lots(stock_filter.qs, lot_filter.qs),
+            rows=stock_rows_with_lots(page_rows(stock_filter, lot_filter), lot_filter.qs),
             filters=filter_values(stock_filter, lot_filter),
         )
         return context

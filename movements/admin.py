@@ -4,9 +4,13 @@ through the same forms and services as the staff pages."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect
@@ -22,7 +26,6 @@ from hardfin.admin import (
 )
 from hardfin.errors import InventoryError
 from hardfin.forms import add_domain_error
-from hardfin.identifiers import has_nul
 from hardfin.quantities import fmt
 from inventory.admin import CatalogAdmin
 from inventory.models import Location
@@ -31,6 +34,7 @@ from .forms import AdjustmentForm, TransferForm
 from .imports import (
     OPENING_PO_NUMBER,
     OPENING_REASON,
+    AlreadyImported,
     OpeningBalancesInvalid,
     may_import_opening_balances,
     opening_balances_check,
@@ -59,8 +63,6 @@ class LocationEitherSideFilter(admin.SimpleListFilter):
         code = self.value()
         if not code:
             return queryset
-        if has_nul(code):
-            return queryset.none()
         return queryset.filter(Q(from_location__code__iexact=code) | Q(to_location__code__iexact=code))
 
 
@@ -170,11 +172,13 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
 
     def opening_balances_view(self, request):
         """Upload an opening-balances CSV, see every row checked (or every problem, by row),
-        then confirm; the confirmation sends the checked text back and records it all or
-        nothing through ``opening_balances_import``."""
+        then confirm; the confirmation sends the checked text back with the preview's one-time
+        confirmation and records it all or nothing, at most once, through
+        ``opening_balances_import``."""
         if not may_import_opening_balances(request.user):
             raise PermissionDenied
-        form = OpeningBalancesForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+        form = OpeningBalancesForm(*((request.POST, request.FILES) if request.method == "POST" else ()),
+                                   user=request.user)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -188,10 +192,15 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
             try:
                 rows = opening_balances_read(text)
                 if form.cleaned_data["confirmed"]:
-                    movements = opening_balances_import(rows=rows, user=request.user)
+                    movements = opening_balances_import(
+                        rows=rows, user=request.user, once_key=form.cleaned_data["once_key"]
+                    )
                     self.message_user(request, imported_message(movements), messages.SUCCESS)
                     return redirect(reverse("admin:movements_movement_changelist"))
                 balances = opening_balances_check(rows=rows)
+            except AlreadyImported as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+                return redirect(reverse("admin:movements_movement_changelist"))
             except OpeningBalancesInvalid as exc:
                 context["row_errors"] = exc.errors
             except InventoryError as exc:
@@ -203,7 +212,11 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
                     hidden_rows=max(0, len(balances) - PREVIEW_ROWS),
                     receipts=sum(1 for balance in balances if balance.kind == Kind.RECEIPT),
                     adjustments=sum(1 for balance in balances if balance.kind == Kind.ADJUSTMENT),
-                    confirm_form=OpeningBalancesForm(initial={"content": text, "confirmed": True}),
+                    confirm_form=OpeningBalancesForm(
+                        initial={"content": text, "confirmed": True,
+                                 "confirmation": confirmation_token(text, user=request.user)},
+                        user=request.user,
+                    ),
                 )
         return TemplateResponse(request, "admin/movements/movement/opening_balances.html", context)
 
@@ -239,14 +252,48 @@ def upload_limit() -> int | None:
     return None if limit is None else limit - 64 * 1024
 
 
+#: Signs the one-time confirmation a preview hands out.
+CONFIRMATION_SALT = "hardfin.movements.opening-balances"
+#: How long a preview may wait for its confirmation.
+CONFIRMATION_MAX_AGE = 24 * 60 * 60
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def confirmation_token(text: str, *, user) -> str:
+    """A signed one-time confirmation for the previewed ``text``, valid for ``user`` only: it
+    carries a new random key, under which the import is recorded at most once."""
+    payload = {"key": secrets.token_urlsafe(24), "user": user.pk, "digest": _digest(text)}
+    return signing.dumps(payload, salt=CONFIRMATION_SALT, compress=True)
+
+
+def confirmation_key(token: str, text: str, *, user) -> str | None:
+    """The once key of ``token`` if the preview gave it to ``user`` for ``text``, else None."""
+    try:
+        payload = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.BadSignature:  # forged, altered or expired
+        return None
+    if not isinstance(payload, dict) or payload.get("user") != user.pk or payload.get("digest") != _digest(text):
+        return None
+    return payload.get("key") or None
+
+
 class OpeningBalancesForm(forms.Form):
     """Step 1 uploads ``file``; step 2 (confirmation) sends the checked text back in
-    ``content``, so no file is kept on the server between the two steps. ``text`` in the cleaned
-    data is the file's text either way."""
+    ``content``, so no file is kept on the server between the two steps, with the one-time
+    ``confirmation`` the preview handed out. ``text`` in the cleaned data is the file's text
+    either way; ``once_key`` is the confirmation's key (None for an upload)."""
 
     file = forms.FileField(required=False, label="CSV file", help_text="UTF-8 CSV with a header row.")
     content = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"hidden": True}))
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirmation = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def clean(self):
         cleaned = super().clean()
@@ -263,8 +310,16 @@ class OpeningBalancesForm(forms.Form):
             except UnicodeDecodeError:
                 raise forms.ValidationError('The file is not UTF-8 text; save it as "CSV UTF-8".') from None
             cleaned["confirmed"] = False
+            cleaned["once_key"] = None
         elif cleaned.get("content"):
             cleaned["text"] = cleaned["content"]
+            cleaned["once_key"] = None
+            if cleaned.get("confirmed"):
+                cleaned["once_key"] = confirmation_key(cleaned.get("confirmation", ""), cleaned["text"], user=self.user)
+                if cleaned["once_key"] is None:
+                    raise forms.ValidationError(
+                        "This confirmation is not the one the preview gave, or it has expired; upload the file again."
+                    )
         else:
             raise forms.ValidationError("Choose a CSV file to upload.")
         return cleaned
@@ -278,11 +333,13 @@ class OpenFilter(admin.SimpleListFilter):
         return [("1", "Open"), ("0", "Settled")]
 
     def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
         if self.value() == "1":
             return queryset.filter(outstanding__gt=0)
         if self.value() == "0":
             return queryset.filter(outstanding=0)
-        return queryset
+        return queryset.none()  # an unknown value matches nothing, as in the API
 
 
 @admin.register(Shortfall)

@@ -2,7 +2,9 @@ from datetime import UTC, datetime
 
 import django_filters
 from django.db.models import Q
-from django_filters.rest_framework import BooleanFilter, FilterSet
+from django_filters.rest_framework import FilterSet
+
+from hardfin.filters import FilterSet, YesNoFilter
 
 from .models import Movement, Shortfall
 
@@ -48,7 +50,7 @@ class MovementFilter(FilterSet):
 class ShortfallFilter(FilterSet):
     item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
     location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
-    open = BooleanFilter(method="filter_open", label="Only open (true) or only settled (false)")
+    open = YesNoFilter(method="filter_open", label="Only open (true) or only settled (false)")
 
     class Meta:
         model = Shortfall

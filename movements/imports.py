@@ -13,6 +13,10 @@ oldest date first, so batch numbers and FIFO order follow the received dates.
 
 Every row is checked before anything is written, and every problem is reported at once
 (row number, field, message); rows are numbered from 1, the first row under the header.
+
+An import given a ``once_key`` (the admin hands one out with each preview) is recorded at
+most once under that key: the same confirmation sent again records nothing and says when the
+first one was imported.
 """
 
 from __future__ import annotations
@@ -24,18 +28,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hardfin.csv import unescape_cell
+from hardfin.csv import NUL_IN_CELL, unescape_cell
 from hardfin.db import retry_on_conflict
-from hardfin.errors import InvalidInput, PermissionDeniedError
+from hardfin.errors import ConflictError, InvalidInput, PermissionDeniedError
+from hardfin.identifiers import has_nul
 from hardfin.quantities import check_quantity
 from inventory.models import Item, Location, Supplier
 from inventory.services import resolve
 from lots.models import Batch
 
-from .models import Movement
+from .models import Movement, OpeningBalancesImport
 from .services import Line, adjustment_create, receipt_create, user_can
 
 Kind = Movement.Kind
@@ -69,6 +74,20 @@ class OpeningBalancesInvalid(InvalidInput):
         self.errors = list(errors)
         count = len(self.errors)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found; nothing was imported.", field="file")
+
+
+class AlreadyImported(ConflictError):
+    """The import under this once key was recorded already; nothing new was recorded."""
+
+    code = "already_imported"
+
+    def __init__(self, earlier: OpeningBalancesImport):
+        self.earlier = earlier
+        when = timezone.localtime(earlier.imported_at)
+        super().__init__(
+            f"These opening balances were already imported on {when:%Y-%m-%d} at {when:%H:%M} by "
+            f"{earlier.user.get_username()}; nothing new was recorded."
+        )
 
 
 @dataclass(frozen=True)
@@ -168,6 +187,10 @@ def opening_balances_check(*, rows: Iterable[Mapping[str, str]]) -> list[Opening
     for number, row in enumerate(rows, start=1):
         if not _is_filled(row):
             continue  # a blank line still counts, so row numbers match the file
+        holding_nul = [name for name in COLUMNS if has_nul(row.get(name))]
+        if holding_nul:
+            errors += [RowError(number, name, NUL_IN_CELL) for name in holding_nul]
+            continue
         problems: list[InvalidInput] = []
 
         def attempt(read):
@@ -210,14 +233,28 @@ def opening_balances_check(*, rows: Iterable[Mapping[str, str]]) -> list[Opening
     return balances
 
 
+def _claim_once_key(key: str, *, user, rows: int) -> None:
+    """Record that the import under ``key`` is being made, in the import's transaction. A
+    second import with the same key waits on the unique index until the first commits, then
+    fails here; if the first rolled back, the key is free again."""
+    try:
+        with transaction.atomic():
+            OpeningBalancesImport.objects.create(key=key, user=user, rows=rows)
+    except IntegrityError:
+        raise AlreadyImported(OpeningBalancesImport.objects.select_related("user").get(key=key)) from None
+
+
 @retry_on_conflict
 @transaction.atomic
-def opening_balances_import(*, rows: Sequence[Mapping[str, str]], user) -> list[Movement]:
+def opening_balances_import(*, rows: Sequence[Mapping[str, str]], user, once_key: str | None = None) -> list[Movement]:
     """Record every row of an opening-balances file as a receipt or an upward adjustment (see
-    the module docstring), in one transaction: all rows or none. Returns the movements."""
+    the module docstring), in one transaction: all rows or none. Returns the movements.
+    With ``once_key``, raises AlreadyImported if an import under that key was recorded."""
     if not may_import_opening_balances(user):
         raise PermissionDeniedError("Only managers may import opening balances.")
     balances = opening_balances_check(rows=rows)
+    if once_key is not None:
+        _claim_once_key(once_key, user=user, rows=len(balances))
     started_at = timezone.now()
     # Oldest first (undated rows last, as of now), so batch numbers follow the received dates.
     ordered = sorted(balances, key=lambda balance: (balance.received_at or started_at, balance.row))

@@ -198,3 +198,21 @@ class Shortfall(models.Model):
     @property
     def is_open(self) -> bool:
         return self.outstanding > 0
+
+
+class OpeningBalancesImport(models.Model):
+    """One confirmed opening-balances import. Each preview hands out a one-time ``key`` that its
+    confirmation brings back; the import records it in its own transaction, so the same
+    confirmation sent again (a double click, a browser resending the form) records nothing."""
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(default=timezone.now)
+    #: How many rows (movements) the import recorded.
+    rows = models.PositiveIntegerField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"Opening balances imported {self.imported_at:%Y-%m-%d %H:%M} by {self.user}"

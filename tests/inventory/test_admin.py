@@ -134,6 +134,25 @@ def test_blank_name_on_change_is_a_field_error(manager, item):
     assert item.name == "Lidar unit 4.1"
 
 
+def test_unticking_fractional_while_fractions_are_in_stock_is_a_field_error(manager, chicago, supplier):
+    cable = ItemFactory(sku="CBL-7", name="Cable", unit="m", fractional=True)
+    receive(cable, chicago, supplier, manager, "2.5")
+    before = snapshot()
+
+    response = signed_in(manager).post(
+        admin_url(Item, "change", cable.pk), {"name": "Cable", "description": "", "unit": "m", "is_active": "on"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"fractional": [
+        "CBL-7 still has fractional quantities in stock; move or adjust them to whole units before making it "
+        "a whole-unit item."]}
+    cable.refresh_from_db()
+    assert cable.fractional is True
+    assert snapshot() == before
+    assert not LogEntry.objects.exists()
+
+
 def test_deleting_an_item_with_history_says_why_and_keeps_it(manager, item, chicago, supplier):
     receive(item, chicago, supplier, manager, "10")
     client = signed_in(manager)

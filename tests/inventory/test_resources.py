@@ -33,6 +33,9 @@ SCR-M3,M3 screws (box),,,,
 """
 
 
+NUL_MESSAGE = "The cell holds a NUL character (code 0), which no text may hold; remove it."
+
+
 def invalid_rows(preview) -> list[tuple[int, dict]]:
     """(row number, {field: [messages]}) for every row the preview rejected."""
     return [(row.number, row.field_specific_errors | ({"": row.non_field_specific_errors} if row.non_field_specific_errors else {}))
@@ -82,8 +85,11 @@ def test_import_updates_existing_items_by_sku_and_skips_unchanged(manager, item)
         ("sku,name,fractional\nOK-1,Fine,maybe\n", [(1, {"fractional": ["'maybe' is not true or false."]})]),
         ("sku,name\n,No SKU\n", [(1, {"sku": ["This field cannot be blank."]})]),
         ("sku,name\nOK-1,\n", [(1, {"name": ["This field cannot be blank."]})]),
+        ("sku,name\nOK-1,Nul\x00name\n", [(1, {"name": [NUL_MESSAGE]})]),
+        ("sku,name\nOK\x00-1,Nul in the key\n", [(1, {"sku": [NUL_MESSAGE]})]),
     ],
-    ids=["duplicate-in-file", "duplicate-ignoring-case", "bad-sku", "bad-flag", "blank-sku", "blank-name"],
+    ids=["duplicate-in-file", "duplicate-ignoring-case", "bad-sku", "bad-flag", "blank-sku", "blank-name", "nul-name",
+         "nul-sku"],
 )
 def test_a_bad_row_imports_nothing_and_is_reported_by_number(text, expected, manager, item):
     preview = import_preview(signed_in(manager), Item, text)

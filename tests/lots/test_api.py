@@ -55,8 +55,11 @@ def test_empty_lots_only_when_asked(api, operator, history):
         ({"batch": "99999999999999999999999"}, []),
         ({"item": "NOPE"}, []),
         ({"location": "NOWHERE"}, []),
-        ({"show_empty": "not-a-boolean"}, [("CHI", "0002", "155"), ("MKE", "0001", "100"), ("MKE", "0002", "45"),
-                                           ("MKE", "0003", "5")]),
+        ({"show_empty": "not-a-boolean"}, []),
+        ({"show_empty": "TRUE"}, [("CHI", "0001", "0"), ("CHI", "0002", "155"), ("MKE", "0001", "100"),
+                                  ("MKE", "0002", "45"), ("MKE", "0003", "5")]),
+        ({"show_empty": ""}, [("CHI", "0002", "155"), ("MKE", "0001", "100"), ("MKE", "0002", "45"),
+                              ("MKE", "0003", "5")]),
     ],
 )
 def test_lot_filters_never_fail(api, operator, history, params, expected):

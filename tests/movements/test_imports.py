@@ -2,16 +2,19 @@
 receipts (rows with a supplier) or upward adjustments (rows without)."""
 
 import datetime
+import threading
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from hardfin.errors import InvalidInput, PermissionDeniedError
 from lots.models import Batch
 from movements.imports import (
+    AlreadyImported,
     OpeningBalancesInvalid,
     RowError,
     opening_balances_check,
@@ -21,7 +24,7 @@ from movements.imports import (
 from movements.models import Movement
 from movements.reconciliation import reconcile
 from tests.admin_support import admin_url, csv_file, messages_of, signed_in, superuser  # noqa: F401
-from tests.factories import ItemFactory, LocationFactory
+from tests.factories import ItemFactory, LocationFactory, UserFactory
 from tests.helpers import level, lots_at, snapshot
 
 OPENING = """sku,location,quantity,supplier,po_number,received_at
@@ -66,6 +69,7 @@ def test_opening_balances_become_receipts_and_adjustments(catalog, manager, item
     assert reconcile() == []
 
 
+NUL_MESSAGE = "The cell holds a NUL character (code 0), which no text may hold; remove it."
 BAD_ROWS = [
     ("NOPE-1,CHI,5", RowError(1, "sku", "No item 'NOPE-1'.")),
     ("LDR-4.1,CHI,-5", RowError(1, "quantity", "Quantity must be greater than zero.")),
@@ -78,6 +82,8 @@ BAD_ROWS = [
     ("LDR-4.1,CHI,5,,PO-9", RowError(1, "supplier", "A PO number needs the supplier it was ordered from.")),
     ("LDR-4.1,CHI,5,,,15/01/2024", RowError(1, "received_at", "'15/01/2024' is not a date; write it as YYYY-MM-DD.")),
     ("LDR-4.1,CHI,5,,,2999-01-01", RowError(1, "received_at", "The received date is in the future.")),
+    ("LDR-4.1,CHI,5,ACME,PO\x009", RowError(1, "po_number", NUL_MESSAGE)),
+    ("LDR\x00-4.1,CHI,5", RowError(1, "sku", NUL_MESSAGE)),
 ]
 
 
@@ -152,6 +158,16 @@ def upload(client, text):
     return client.post(admin_url(Movement, "opening_balances"), {"file": csv_file(text)})
 
 
+def confirmation(preview) -> dict[str, str]:
+    """What the preview's "Confirm import" button sends."""
+    form = preview.context["confirm_form"]
+    return {name: str(form.initial[name]) for name in form.initial}
+
+
+def confirm(client, preview, **changes):
+    return client.post(admin_url(Movement, "opening_balances"), {**confirmation(preview), **changes}, follow=True)
+
+
 def test_admin_previews_then_imports(catalog, manager, item, chicago):
     client = signed_in(manager)
     assert client.get(admin_url(Movement, "opening_balances")).status_code == 200
@@ -166,10 +182,7 @@ def test_admin_previews_then_imports(catalog, manager, item, chicago):
     ]
     assert "4 rows checked, no problems: 2 receipts and 2 upward adjustments" in preview.content.decode()
 
-    confirm = preview.context["confirm_form"]
-    response = client.post(
-        admin_url(Movement, "opening_balances"), {"content": confirm.initial["content"], "confirmed": "True"}, follow=True
-    )
+    response = confirm(client, preview)
     assert response.redirect_chain[-1][0] == admin_url(Movement)
     assert messages_of(response) == ["Imported 4 opening balances: 2 receipts and 2 upward adjustments."]
     assert level(item, chicago) == 300
@@ -195,11 +208,130 @@ def test_admin_confirmation_is_checked_again(catalog, manager, chicago):
     chicago.is_active = False
     chicago.save()
     before = snapshot()
-    response = client.post(
-        admin_url(Movement, "opening_balances"), {"content": preview.context["confirm_form"].initial["content"], "confirmed": "True"}
-    )
+    response = confirm(client, preview)
     assert response.context["row_errors"][0].field == "location"
     assert snapshot() == before
+
+
+def test_admin_confirmation_sent_twice_records_once(catalog, manager, item, chicago):
+    """A double click on "Confirm import", or the browser sending the form again, once turned
+    150 units into 300."""
+    client = signed_in(manager)
+    preview = upload(client, "sku,location,quantity\nLDR-4.1,CHI,150\n")
+    first = confirm(client, preview)
+    assert messages_of(first) == ["Imported 1 opening balance: 0 receipts and 1 upward adjustment."]
+    after_first = snapshot()
+
+    second = confirm(client, preview)
+
+    assert second.redirect_chain[-1][0] == admin_url(Movement)
+    [message] = messages_of(second)
+    assert message.startswith("These opening balances were already imported on ")
+    assert message.endswith(" by manny; nothing new was recorded.")
+    assert level(item, chicago) == 150
+    assert snapshot() == after_first
+
+
+def test_admin_previewing_the_same_file_again_allows_importing_it_again(catalog, manager, item, chicago):
+    """Each preview is a new decision: the same file checked and confirmed again is a second
+    import (the person saw the preview and chose it)."""
+    client = signed_in(manager)
+    text = "sku,location,quantity\nLDR-4.1,CHI,150\n"
+    confirm(client, upload(client, text))
+    confirm(client, upload(client, text))
+    assert level(item, chicago) == 300
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"confirmation": ""},
+        {"confirmation": "forged"},
+        {"content": "sku,location,quantity\nLDR-4.1,CHI,999\n"},
+    ],
+    ids=["missing", "forged", "other-content"],
+)
+def test_admin_confirmation_must_be_the_one_the_preview_gave(catalog, manager, item, chicago, changes):
+    client = signed_in(manager)
+    preview = upload(client, "sku,location,quantity\nLDR-4.1,CHI,150\n")
+    before = snapshot()
+
+    response = confirm(client, preview, **changes)
+
+    assert response.context["form"].errors["__all__"] == [
+        "This confirmation is not the one the preview gave, or it has expired; upload the file again."]
+    assert snapshot() == before
+
+
+def test_admin_confirmation_belongs_to_who_previewed(catalog, manager, item, chicago):
+    preview = upload(signed_in(manager), "sku,location,quantity\nLDR-4.1,CHI,150\n")
+    other = UserFactory(username="mona", groups=["Managers"])
+    before = snapshot()
+
+    response = confirm(signed_in(other), preview)
+
+    assert "This confirmation is not the one the preview gave" in response.context["form"].errors["__all__"][0]
+    assert snapshot() == before
+
+
+def test_the_same_once_key_records_once(catalog, manager, item, chicago):
+    rows = opening_balances_read("sku,location,quantity\nLDR-4.1,CHI,150\n")
+    opening_balances_import(rows=rows, user=manager, once_key="preview-1")
+    before = snapshot()
+
+    with pytest.raises(AlreadyImported) as raised:
+        opening_balances_import(rows=rows, user=manager, once_key="preview-1")
+
+    assert raised.value.code == "already_imported"
+    assert snapshot() == before
+    assert level(item, chicago) == 150
+
+
+def test_a_failed_import_leaves_its_once_key_unused(catalog, manager, item, chicago):
+    rows = opening_balances_read("sku,location,quantity\nLDR-4.1,CHI,150\n")
+    chicago.is_active = False
+    chicago.save()
+    with pytest.raises(OpeningBalancesInvalid):
+        opening_balances_import(rows=rows, user=manager, once_key="preview-1")
+    chicago.is_active = True
+    chicago.save()
+
+    opening_balances_import(rows=rows, user=manager, once_key="preview-1")
+
+    assert level(item, chicago) == 150
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_confirmations_at_the_same_moment_record_once():
+    item = ItemFactory(sku="LDR-4.1")
+    chicago = LocationFactory(code="CHI")
+    manager = UserFactory(username="manny", groups=["Managers"])
+    rows = opening_balances_read("sku,location,quantity\nLDR-4.1,CHI,150\n")
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm_once():
+        try:
+            start.wait()
+            opening_balances_import(rows=rows, user=manager, once_key="preview-1")
+            outcomes.append("imported")
+        except AlreadyImported:
+            outcomes.append("already imported")
+        except BaseException as exc:  # anything else is a failure
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["already imported", "imported"]
+    assert level(item, chicago) == 150
+    assert Movement.objects.count() == 1
 
 
 def test_admin_refuses_unusable_files(catalog, manager):

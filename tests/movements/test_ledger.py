@@ -69,3 +69,26 @@ def test_rule_4_the_database_refuses_update_and_delete_on_the_ledger(movement, s
             cursor.execute(sql)
     assert Movement.objects.get().note == ""
     assert MovementLine.objects.get().quantity == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "TRUNCATE movements_movementline",
+        "TRUNCATE movements_movement CASCADE",
+        "TRUNCATE movements_movementline, movements_movement, movements_shortfall",
+        # Cascading from a table the ledger refers to reaches the ledger too.
+        "TRUNCATE lots_batch CASCADE",
+    ],
+)
+def test_rule_4_the_database_refuses_truncate_on_the_ledger(movement, sql):
+    with connection.cursor() as cursor:
+        # The test's own inserts leave deferred foreign-key checks pending, which PostgreSQL
+        # would name instead of reaching the trigger.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(DatabaseError, match="append-only: TRUNCATE"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert Movement.objects.count() == 1
+    assert MovementLine.objects.count() == 1
