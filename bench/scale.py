@@ -154,9 +154,10 @@ def call(cmd, *, env, timeout: float, stdin: str | None = None, show_stderr: boo
     except subprocess.TimeoutExpired:
         stop(process)
         raise RuntimeError(f"{' '.join(map(str, cmd[:4]))} did not finish within {timeout:.0f} s") from None
-    finally:
-        if process in RUNNING:
-            RUNNING.remove(process)
+    except BaseException:  # the run's cap, or an interrupt: leave nothing running
+        stop(process)
+        raise
+    RUNNING.remove(process)
     if process.returncode:
         raise RuntimeError(f"{' '.join(map(str, cmd[:4]))} failed ({process.returncode}):\n{out}\n{err or ''}")
     return out
@@ -397,8 +398,8 @@ def find_pgbench() -> str:
                             key=lambda path: int(re.search(r"/(\d+)/bin/", path).group(1)))
         found = candidates[-1] if candidates else None
     if not found:
-        raise SystemExit("pgbench not found: install PostgreSQL's client tools (Debian: postgresql-contrib "
-                         "or postgresql-<version>) or set PGBENCH=/path/to/pgbench.")
+        raise SystemExit("pgbench not found: it comes with PostgreSQL (Debian and Ubuntu: the package "
+                         "postgresql-<version>, in /usr/lib/postgresql/<version>/bin); or set PGBENCH=/path/to/pgbench.")
     return found
 
 
@@ -807,7 +808,9 @@ def report(run: Run) -> str:
         f"Run of {facts['date']}: `{facts['command']}`, {facts['duration']}.",
         "",
         f"- Machine: {m['nproc']} CPUs ({m['cpu'] or 'unknown model'}), {m['memory']} memory, {m['os']}, "
-        f"Python {m['python']}.",
+        f"Python {m['python']}; load average (1 min) {facts['load_before']:.1f} before the run, "
+        f"{facts['load_after']:.1f} after it (other work on the machine inflates absolute times; "
+        "ratios are of figures measured side by side).",
         f"- PostgreSQL {pg.get('version', '?')} on the same machine over loopback (shared_buffers "
         f"{pg.get('shared_buffers', '?')}, work_mem {pg.get('work_mem', '?')}, synchronous_commit "
         f"{pg.get('synchronous_commit', '?')}).",
@@ -936,7 +939,8 @@ def main(argv=None) -> int:
     run.facts.update(
         machine=machine(), postgres=cluster.server_facts(),
         date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        command="bench/scale " + " ".join(sys.argv[1:] if argv is None else argv),
+        command=" ".join(["bench/scale", *(sys.argv[1:] if argv is None else argv)]),
+        load_before=os.getloadavg()[0],
     )
     secret = secrets.token_urlsafe(50)
     pgbench = PgBench(cluster, cluster.name, args.pgbench_scale)
@@ -1038,6 +1042,7 @@ def main(argv=None) -> int:
 
     elapsed = time.monotonic() - STARTED
     run.facts["duration"] = f"{elapsed / 60:.1f} minutes"
+    run.facts["load_after"] = os.getloadavg()[0]
     text = report(run)
     print()
     print(text)
