@@ -158,7 +158,7 @@ def generate(items: int, empty_lots: int) -> dict:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from inventory.models import Item, Location, StockLevel, Supplier
+    from inventory.models import Item, StockLevel
     from inventory.services import location_create, supplier_create
     from lots.models import Batch, Lot
     from movements.models import AdjustmentReason, Movement, MovementLine
