@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import F, QuerySet
 from django.http import StreamingHttpResponse
@@ -101,15 +102,18 @@ _COPY_ESCAPE = re.compile(rb"\\(.)")
 def _copy_lines(header: Iterable[str], queryset: QuerySet, columns: Sequence[str], numeric: Collection[str]):
     """CSV lines of ``queryset.values_list(*columns)`` from ``COPY … TO STDOUT``: the database
     writes each whole line, so Python only passes the bytes on."""
+    yield next(csv_lines(header, [])).encode()
     aliases = {f"c{index}": F(column) for index, column in enumerate(columns)}
-    inner, params = queryset.values(**aliases).query.sql_with_params()
+    try:
+        inner, params = queryset.values(**aliases).query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (``.none()``): the header alone
+        return
     cells = [
         (_sql_number_cell if column in numeric else _sql_text_cell)(f"rows.c{index}")
         for index, column in enumerate(columns)
     ]
     line = " || ',' || ".join(f"COALESCE({cell}, '')" for cell in cells)
     statement = f"COPY (SELECT {line} FROM ({inner}) AS rows) TO STDOUT"
-    yield next(csv_lines(header, [])).encode()
     connection = connections[router.db_for_read(queryset.model)]
     with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
         for row in copy:
