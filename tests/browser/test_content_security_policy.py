@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from movements.models import Movement
 from tests.browser.conftest import PASSWORD
-from tests.pages_support import worked_example
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -68,9 +67,8 @@ def test_the_api_docs_render_under_the_policy(scripted_page, tmp_path):
 
 
 def test_a_manager_works_through_pages_and_admin_without_a_violation(
-    scripted_page, item, chicago, milwaukee, supplier, manager
+    scripted_page, ldr_worked_example_by_manager, manager
 ):
-    worked_example(item=item, chicago=chicago, milwaukee=milwaukee, supplier=supplier, user=manager)
     page = scripted_page
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(manager.username)

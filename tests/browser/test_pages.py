@@ -7,10 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from movements.models import Movement
-from movements.services import transfer_create
 from tests.factories import ItemFactory, LocationFactory
 from tests.helpers import lots_at, snapshot
-from tests.pages_support import receive, worked_example
+from tests.stock import receive, worked_example
 
 # The live server needs a transactional database, which is emptied after each test;
 # serialized_rollback puts back what the migrations created (role groups, adjustment reasons).
@@ -38,9 +37,7 @@ def test_an_operator_transfers_from_the_inventory_by_location(
     page, sign_in, tmp_path, item, chicago, milwaukee, supplier, operator
 ):
     # The worked example up to its last step: Chicago holds 75 of 0001 and 200 of 0002.
-    receive(item, chicago, "100", supplier=supplier, user=operator, po_number="PO-1001")
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="25", user=operator)
-    receive(item, chicago, "200", supplier=supplier, user=operator, po_number="PO-1002")
+    worked_example(item, chicago, milwaukee, supplier=supplier, user=operator, steps=3)
 
     sign_in(operator)
     shoot(page, tmp_path, "inventory-by-item")
@@ -101,10 +98,7 @@ def test_an_operator_transfers_from_the_inventory_by_location(
     expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
 
 
-def test_a_manager_adjusts_down_and_sees_the_fifo_result(
-    page, sign_in, tmp_path, item, chicago, milwaukee, supplier, operator, manager
-):
-    worked_example(item=item, chicago=chicago, milwaukee=milwaukee, supplier=supplier, user=operator)
+def test_a_manager_adjusts_down_and_sees_the_fifo_result(page, sign_in, tmp_path, ldr_worked_example, manager):
     sign_in(manager)
     open_group(page, "LDR-4.1")
     stock_row(page, "LDR-4.1", "MKE").get_by_role("link", name="Adjust LDR-4.1 at Milwaukee Operations Center").click()
@@ -134,9 +128,8 @@ def test_a_manager_adjusts_down_and_sees_the_fifo_result(
 
 
 def test_export_with_a_filter_downloads_the_rows_of_the_filtered_page(
-    page, sign_in, tmp_path, item, chicago, milwaukee, supplier, operator
+    page, sign_in, tmp_path, ldr_worked_example, chicago, milwaukee, supplier, operator
 ):
-    worked_example(item=item, chicago=chicago, milwaukee=milwaukee, supplier=supplier, user=operator)
     receive(ItemFactory(sku="BRK-2", name="Bracket, steel"), milwaukee, "12", supplier=supplier, user=operator)
     receive(ItemFactory(sku="CBL-9", name="Cable", unit="m", fractional=True), chicago, "7.5", supplier=supplier,
             user=operator)

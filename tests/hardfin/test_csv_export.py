@@ -6,8 +6,9 @@ from django.db import connection
 
 from hardfin.csv import csv_lines, csv_query_response
 from inventory.selectors import STOCK_EXPORT_COLUMNS, STOCK_EXPORT_HEADER, stock_rows
-from tests.api_support import api, receive  # noqa: F401  (api is a fixture)
+from tests.api_support import api  # noqa: F401  (api is a fixture)
 from tests.factories import ItemFactory, LocationFactory
+from tests.stock import receive
 
 #: Names that need escaping or quoting, or that look like numbers or formulas.
 AWKWARD = [
@@ -31,7 +32,7 @@ def awkward_stock(supplier, operator):
     for index, name in enumerate(AWKWARD):
         item = ItemFactory(sku=f"AWK-{index}", name=name, fractional=True)
         location = LocationFactory(code=f"L{index}", name=AWKWARD[-1 - index])
-        receive(item=item, location=location, supplier=supplier, user=operator, quantity=["1", "2.5", "1000", "0.125"][index % 4])
+        receive(item, location, ["1", "2.5", "1000", "0.125"][index % 4], supplier=supplier, user=operator)
         rows.append(item)
     return rows
 

@@ -7,17 +7,12 @@ import pytest
 from inventory.models import Item
 from movements.services import Line, build_create, transfer_create, user_can
 from tests.factories import ItemFactory, LocationFactory
-from tests.pages_support import csv_rows, html_of, receive, text, texts, worked_example
+from tests.pages_support import csv_rows, html_of, text, texts
+from tests.stock import receive
 
 INVENTORY = "/inventory/"
 EXPORT = "/inventory/export.csv"
 ITEM_PAGE = "/items/LDR-4.1/"
-
-
-@pytest.fixture
-def stocked(item, chicago, milwaukee, supplier, operator):
-    worked_example(item=item, chicago=chicago, milwaukee=milwaukee, supplier=supplier, user=operator)
-    return item
 
 
 @pytest.fixture
@@ -62,7 +57,7 @@ def test_signed_in_users_in_no_group_get_403(client, nobody, item, url):
 
 @pytest.mark.parametrize("role", ["operator", "manager", "accountant"])
 @pytest.mark.parametrize("url", [INVENTORY, f"{INVENTORY}?view=location", EXPORT, ITEM_PAGE])
-def test_every_role_may_view_and_export(client, request, stocked, role, url):
+def test_every_role_may_view_and_export(client, request, ldr_worked_example, role, url):
     client.force_login(request.getfixturevalue(role))
     assert client.get(url).status_code == 200
 
@@ -86,7 +81,7 @@ def test_sign_out_is_a_post_that_ends_the_session(client, operator):
 
 # --- by item ----------------------------------------------------------------------------------
 
-def test_by_item_shows_each_item_with_its_total_rows_and_lots(signed_in, stocked):
+def test_by_item_shows_each_item_with_its_total_rows_and_lots(signed_in, ldr_worked_example):
     response = signed_in.get(INVENTORY)
     assert response.status_code == 200
     [group] = group_texts(response)
@@ -103,12 +98,12 @@ def test_by_item_shows_each_item_with_its_total_rows_and_lots(signed_in, stocked
     assert milwaukee_row.index("0001") < milwaukee_row.index("0002")  # oldest batch first
 
 
-def test_quantities_are_written_as_people_write_them(signed_in, stocked):
+def test_quantities_are_written_as_people_write_them(signed_in, ldr_worked_example):
     html = html_of(signed_in.get(INVENTORY))
     assert "155 ea" in html and "155.000" not in html
 
 
-def test_show_empty_lots_reveals_consumed_lots(signed_in, stocked):
+def test_show_empty_lots_reveals_consumed_lots(signed_in, ldr_worked_example):
     response = signed_in.get(INVENTORY, {"show_empty": "true"})
     chicago_row = row_text(response, "LDR-4.1", "CHI")
     assert "0001 0 ea Acme Sensors" in chicago_row
@@ -116,8 +111,10 @@ def test_show_empty_lots_reveals_consumed_lots(signed_in, stocked):
     assert 'name="show_empty" value="true" checked' in html_of(response)
 
 
-def test_include_empty_rows_reveals_item_locations_at_zero(signed_in, stocked, chicago, milwaukee, manager):
-    transfer_create(item=stocked, source=milwaukee, destination=chicago, quantity="145", user=manager)
+def test_include_empty_rows_reveals_item_locations_at_zero(
+    signed_in, item, ldr_worked_example, chicago, milwaukee, manager
+):
+    transfer_create(item=item, source=milwaukee, destination=chicago, quantity="145", user=manager)
     assert texts(signed_in.get(INVENTORY), "tbody", data_location="MKE") == []
     response = signed_in.get(INVENTORY, {"include_empty": "true"})
     assert row_text(response, "LDR-4.1", "MKE").startswith("Milwaukee Operations Center MKE 0 ea")
@@ -126,8 +123,8 @@ def test_include_empty_rows_reveals_item_locations_at_zero(signed_in, stocked, c
     assert "0001 0 ea" in row_text(shown, "LDR-4.1", "MKE")
 
 
-def test_a_negative_row_is_marked_as_a_shortfall(signed_in, stocked, chicago, manager):
-    build_create(location=chicago, reference="WO-7", lines=[Line(stocked, "160")], allow_shortfall=True, user=manager)
+def test_a_negative_row_is_marked_as_a_shortfall(signed_in, item, ldr_worked_example, chicago, manager):
+    build_create(location=chicago, reference="WO-7", lines=[Line(item, "160")], allow_shortfall=True, user=manager)
     for view in ("item", "location"):
         response = signed_in.get(INVENTORY, {"view": view})
         row = row_text(response, "LDR-4.1", "CHI")
@@ -145,7 +142,9 @@ def test_fractional_items_show_their_decimals_and_unit(signed_in, chicago, suppl
 
 # --- by location ------------------------------------------------------------------------------
 
-def test_by_location_shows_each_location_with_its_total_and_items(signed_in, stocked, chicago, supplier, operator):
+def test_by_location_shows_each_location_with_its_total_and_items(
+    signed_in, ldr_worked_example, chicago, supplier, operator
+):
     receive(ItemFactory(sku="BRK-2", name="Bracket"), chicago, "10", supplier=supplier, user=operator)
     response = signed_in.get(INVENTORY, {"view": "location"})
     chicago_group, milwaukee_group = group_texts(response)
@@ -157,12 +156,12 @@ def test_by_location_shows_each_location_with_its_total_and_items(signed_in, sto
     assert row_text(response, "BRK-2", "CHI").startswith("BRK-2 Bracket 10 ea")
 
 
-def test_an_unknown_view_falls_back_to_by_item(signed_in, stocked):
+def test_an_unknown_view_falls_back_to_by_item(signed_in, ldr_worked_example):
     [group] = group_texts(signed_in.get(INVENTORY, {"view": "sideways"}))
     assert group.startswith("LDR-4.1")
 
 
-def test_a_single_group_opens_by_itself(signed_in, stocked, chicago, supplier, operator):
+def test_a_single_group_opens_by_itself(signed_in, ldr_worked_example, chicago, supplier, operator):
     receive(ItemFactory(sku="BRK-2"), chicago, "1", supplier=supplier, user=operator)
     assert '<details class="group" open>' not in html_of(signed_in.get(INVENTORY))
     assert '<details class="group" open>' in html_of(signed_in.get(INVENTORY, {"item": "BRK-2"}))
@@ -171,7 +170,7 @@ def test_a_single_group_opens_by_itself(signed_in, stocked, chicago, supplier, o
 # --- filters ----------------------------------------------------------------------------------
 
 @pytest.fixture
-def two_items(stocked, chicago, supplier, operator):
+def two_items(ldr_worked_example, chicago, supplier, operator):
     receive(ItemFactory(sku="BRK-2", name="Steel bracket"), chicago, "10", supplier=supplier, user=operator)
 
 
@@ -195,7 +194,7 @@ def test_filters_narrow_the_rows(signed_in, two_items, query, skus):
         assert "No stock matches these filters." in text(response)
 
 
-def test_a_location_filter_limits_the_rows_and_totals(signed_in, stocked):
+def test_a_location_filter_limits_the_rows_and_totals(signed_in, ldr_worked_example):
     response = signed_in.get(INVENTORY, {"location": "MKE"})
     [group] = group_texts(response)
     assert group.startswith("LDR-4.1 Lidar unit 4.1 145 ea 1 location")
@@ -233,7 +232,9 @@ ADJUST_CHI = 'href="/adjustments/new/?sku=LDR-4.1&amp;location=CHI"'
     [("operator", True, False), ("manager", True, True), ("accountant", False, True)],
 )
 @pytest.mark.parametrize("url", [INVENTORY, f"{INVENTORY}?view=location", ITEM_PAGE])
-def test_row_buttons_open_prefilled_forms_for_allowed_users_only(client, request, stocked, role, transfer, adjust, url):
+def test_row_buttons_open_prefilled_forms_for_allowed_users_only(
+    client, request, ldr_worked_example, role, transfer, adjust, url
+):
     client.force_login(request.getfixturevalue(role))
     html = html_of(client.get(url))
     assert (TRANSFER_CHI in html) is transfer
@@ -270,14 +271,14 @@ def test_staff_flag_alone_gives_no_admin_link(client, operator):
     assert 'href="/admin/">Admin</a>' not in html_of(client.get(INVENTORY))
 
 
-def test_export_button_carries_the_current_filters(signed_in, stocked):
+def test_export_button_carries_the_current_filters(signed_in, ldr_worked_example):
     html = html_of(signed_in.get(INVENTORY, {"view": "location", "location": "MKE", "page": "1"}))
     assert 'href="/inventory/export.csv?view=location&amp;location=MKE" download>Export data</a>' in html
 
 
 # --- export -----------------------------------------------------------------------------------
 
-def test_export_writes_item_location_rows_with_the_exact_header(signed_in, stocked):
+def test_export_writes_item_location_rows_with_the_exact_header(signed_in, ldr_worked_example):
     response = signed_in.get(EXPORT)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="inventory.csv"'
@@ -294,9 +295,11 @@ def test_export_follows_the_filters_whichever_view_is_shown(signed_in, two_items
     assert rows == [["SKU", "Item name", "Location", "Quantity"], ["BRK-2", "Steel bracket", "Chicago Warehouse", "10"]]
 
 
-def test_export_includes_empty_and_negative_rows_as_the_page_does(signed_in, stocked, chicago, milwaukee, manager):
-    transfer_create(item=stocked, source=milwaukee, destination=chicago, quantity="145", user=manager)
-    build_create(location=chicago, reference="WO-1", lines=[Line(stocked, "310")], allow_shortfall=True, user=manager)
+def test_export_includes_empty_and_negative_rows_as_the_page_does(
+    signed_in, item, ldr_worked_example, chicago, milwaukee, manager
+):
+    transfer_create(item=item, source=milwaukee, destination=chicago, quantity="145", user=manager)
+    build_create(location=chicago, reference="WO-1", lines=[Line(item, "310")], allow_shortfall=True, user=manager)
     assert csv_rows(signed_in.get(EXPORT))[1:] == [["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10"]]
     assert csv_rows(signed_in.get(EXPORT, {"include_empty": "true"}))[1:] == [
         ["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10"],
@@ -315,7 +318,7 @@ def test_export_has_every_row_not_one_page_and_escapes_formulas(signed_in, chica
 
 # --- item page ---------------------------------------------------------------------------------
 
-def test_item_page_shows_stock_by_location_with_lots(signed_in, stocked):
+def test_item_page_shows_stock_by_location_with_lots(signed_in, ldr_worked_example):
     response = signed_in.get(ITEM_PAGE)
     assert "LDR-4.1 Lidar unit 4.1 On hand: 300 ea" in text(response)
     chicago_section, milwaukee_section = texts(response, "section", class_="location-stock")
@@ -327,15 +330,15 @@ def test_item_page_shows_stock_by_location_with_lots(signed_in, stocked):
         assert tab in html_of(response)
 
 
-def test_item_page_toggles_empty_lots_and_rows(signed_in, stocked, chicago, milwaukee, manager):
-    transfer_create(item=stocked, source=milwaukee, destination=chicago, quantity="145", user=manager)
+def test_item_page_toggles_empty_lots_and_rows(signed_in, item, ldr_worked_example, chicago, milwaukee, manager):
+    transfer_create(item=item, source=milwaukee, destination=chicago, quantity="145", user=manager)
     assert [section.split()[0] for section in texts(signed_in.get(ITEM_PAGE), "section")] == ["Chicago"]
     response = signed_in.get(ITEM_PAGE, {"include_empty": "true", "show_empty": "true"})
     chicago_section, milwaukee_section = texts(response, "section")
     assert "0001 0 ea" in milwaukee_section and "0002 0 ea" in milwaukee_section
 
 
-def test_item_page_finds_the_sku_in_any_case(signed_in, stocked):
+def test_item_page_finds_the_sku_in_any_case(signed_in, ldr_worked_example):
     assert "On hand: 300 ea" in text(signed_in.get("/items/ldr-4.1/"))
 
 
@@ -347,7 +350,7 @@ def test_skus_with_dots_dashes_and_underscores_work_in_the_address(signed_in, ch
     assert 'href="/transfers/new/?sku=A.b-C_1.2&amp;location=CHI"' in html_of(response)
 
 
-def test_an_unknown_sku_is_404(signed_in, stocked):
+def test_an_unknown_sku_is_404(signed_in, ldr_worked_example):
     response = signed_in.get("/items/NOPE-1/")
     assert response.status_code == 404
     assert "Not found" in text(response)
@@ -357,8 +360,8 @@ def test_an_item_without_stock_says_so(signed_in, item):
     assert "LDR-4.1 is not in stock anywhere." in text(signed_in.get(ITEM_PAGE))
 
 
-def test_an_inactive_item_is_flagged(signed_in, stocked):
-    Item.objects.filter(pk=stocked.pk).update(is_active=False)
+def test_an_inactive_item_is_flagged(signed_in, item, ldr_worked_example):
+    Item.objects.filter(pk=item.pk).update(is_active=False)
     assert "This item is inactive" in text(signed_in.get(ITEM_PAGE))
 
 
