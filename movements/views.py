@@ -348,7 +348,7 @@ def ledger_export_rows(movements) -> Iterator[tuple]:
     for movement in movements.iterator(chunk_size=1000):
         yield (
             movement.pk,
-            timezone.localtime(movement.occurred_at).isoformat(),
+            timezone.localtime(movement.occurred_at).isoformat(timespec="seconds"),
             movement.kind,
             movement.direction or "",
             movement.item.sku,
