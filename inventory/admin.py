@@ -79,7 +79,9 @@ class CatalogAdmin(ImportExportAdminMixin, ServiceWritesAdmin):
     delete_confirmation_template = "admin/hardfin/delete_confirmation.html"
 
     def delete_view(self, request, object_id, extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
+        # The confirmation page asks the service first. A confirmation posted anyway (history
+        # written since the page was shown) is refused by the delete itself, with a message.
+        obj = self.get_object(request, unquote(object_id)) if request.method != "POST" else None
         refusal = delete_refusal(obj) if obj is not None and self.has_delete_permission(request, obj) else None
         if refusal:
             request._hardfin_delete_refusal = refusal

@@ -34,7 +34,7 @@ from hardfin.quantities import fmt
 from inventory.admin import CatalogAdmin
 from inventory.models import Location
 
-from .display_rows import kind_label, signed_quantity
+from .display_rows import kind_label, reference_text, signed_quantity
 from .forms import AdjustmentForm, TransferForm
 from .imports import (
     OPENING_PO_NUMBER,
@@ -114,7 +114,7 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
     resource_classes = [MovementExportResource]
     import_export_change_list_template = "admin/movements/movement/change_list.html"
     list_display = ("id", "time", "kind_display", "sku", "quantity_display", "from_location", "to_location",
-                    "reference", "reason_label", "user")
+                    "reference_display", "reason_label", "user")
     list_select_related = ("item", "from_location", "to_location", "user", "supplier", "reason")
     list_filter = (
         "kind",
@@ -146,6 +146,12 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
     def quantity_display(self, movement):
         """Signed where the movement has one direction (``+5 ea`` up, ``-5 ea`` down)."""
         return str(signed_quantity(movement))
+
+    @admin.display(description="Reference", ordering="reference")
+    def reference_display(self, movement):
+        """As the staff pages word it (``PO PO-1001``, ``Build WO-3``); an adjustment's reason
+        is in its own column, by label."""
+        return reference_text(movement) or "—"
 
     @admin.display(description="Reason", ordering="reason__label")
     def reason_label(self, movement):
