@@ -440,7 +440,7 @@ class LocationView(StaffPageMixin, TemplateView):
     movements and its open shortfalls."""
 
     template_name = "movements/location.html"
-    section = "ledger"
+    section = "location"  # no navigation entry of its own
 
     @cached_property
     def location(self):
