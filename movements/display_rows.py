@@ -176,14 +176,23 @@ class BatchRow:
     batch: Batch
     initial: Quantity
     on_hand: Quantity
+    #: The PO number, or for a batch made by an upward adjustment its reason by label.
+    reference: str = ""
 
 
-def batch_rows(batches: Iterable[Batch]) -> list[BatchRow]:
-    """Batches from ``lots.selectors.batches()`` (annotated with ``on_hand``)."""
-    return [
-        BatchRow(batch, Quantity(batch.initial_quantity, batch.item.unit), Quantity(batch.on_hand, batch.item.unit))
-        for batch in batches
-    ]
+def batch_rows(batches: Iterable[Batch], *, reason_labels: dict[str, str] | None = None) -> list[BatchRow]:
+    """Batches from ``lots.selectors.batches()`` (annotated with ``on_hand``). A batch made
+    by an adjustment keeps its reason's code as reference; ``reason_labels`` (code → label)
+    turns it into the label people read."""
+    labels = reason_labels or {}
+    rows = []
+    for batch in batches:
+        reference = batch.reference
+        if batch.origin == Batch.Origin.ADJUSTMENT and reference:
+            reference = labels.get(reference, reference)
+        rows.append(BatchRow(batch, Quantity(batch.initial_quantity, batch.item.unit),
+                             Quantity(batch.on_hand, batch.item.unit), reference))
+    return rows
 
 
 @dataclass
@@ -196,6 +205,12 @@ class TraceRow:
 def trace_rows(lines: Iterable[MovementLine]) -> list[TraceRow]:
     """Lines from ``batch_trace``: where the batch's units went, one ledger line each."""
     return [
-        TraceRow(line, Quantity(line.quantity, line.movement.item.unit), reference_text(line.movement))
+        TraceRow(line, Quantity(line.quantity, line.movement.item.unit),
+                 reference_text(line.movement) or _reason_label(line.movement))
         for line in lines
     ]
+
+
+def _reason_label(movement: Movement) -> str:
+    """An adjustment's reason by label (select ``movement__reason`` with the lines)."""
+    return movement.reason.label if movement.reason_id else ""

@@ -42,7 +42,7 @@ from .display_rows import (
     trace_rows,
 )
 from .filters import LedgerFilter, MovementFilter, ShortfallFilter
-from .models import Movement
+from .models import AdjustmentReason, Movement
 from .selectors import (
     batch_trace,
     document_movements,
@@ -177,6 +177,11 @@ class BuildFormView(MovementFormView):
 
 # --- item pages -------------------------------------------------------------------------------
 
+def reason_labels() -> dict[str, str]:
+    """Adjustment reasons, code → label (a handful of rows), for batches made by adjustments."""
+    return dict(AdjustmentReason.objects.values_list("code", "label"))
+
+
 class ItemHistoryView(ItemPageMixin, TemplateView):
     """``/items/<sku>/history/``: the item's movements, oldest first, filterable by kind,
     location and dates."""
@@ -210,7 +215,7 @@ class ItemBatchesView(ItemPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = paginate(self.request, batches().filter(item=self.item))
-        context.update(page=page, rows=batch_rows(page.object_list))
+        context.update(page=page, rows=batch_rows(page.object_list, reason_labels=reason_labels()))
         return context
 
 
@@ -226,8 +231,9 @@ class BatchTraceView(ItemPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = paginate(self.request, batch_trace(self.batch))
-        context.update(batch=batch_rows([self.batch])[0], page=page, rows=trace_rows(page.object_list))
+        page = paginate(self.request, batch_trace(self.batch).select_related("movement__reason"))
+        context.update(batch=batch_rows([self.batch], reason_labels=reason_labels())[0], page=page,
+                       rows=trace_rows(page.object_list))
         return context
 
 

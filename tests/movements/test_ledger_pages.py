@@ -512,3 +512,17 @@ def test_users_see_the_page_only_with_a_role_even_when_staff(client, stocked):
     assert client.get(LEDGER).status_code == 403
     assert LocationFactory(code="ZZZ")  # a location without history still needs a role to see
     assert client.get("/locations/ZZZ/").status_code == 403
+
+
+def test_batches_made_by_adjustments_show_the_reason_label_not_its_code(client, stocked, milwaukee, manager):
+    adjustment_create(item=stocked, location=milwaukee, direction="up", quantity="2", reason="found", user=manager)
+    adjustment_create(item=stocked, location=milwaukee, direction="down", quantity="1", reason="damaged", user=manager)
+    client.force_login(manager)
+    batches = texts(client.get("/items/LDR-4.1/batches/"), "tr")[1:]
+    assert batches[2].startswith("Batch 0003 Adjustment — Found ")
+    trace = client.get("/items/LDR-4.1/batches/0001/")
+    assert "PO / reference PO PO-1001" in text(trace) or "PO / reference PO-1001" in text(trace)
+    rows = texts(trace, "tr")[1:]
+    assert rows[-1].endswith("Adjustment down 1 ea Milwaukee Operations Center — Damaged manny")
+    found = client.get("/items/LDR-4.1/batches/0003/")
+    assert "PO / reference Found" in text(found)

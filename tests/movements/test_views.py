@@ -452,7 +452,7 @@ def test_batches_tab_lists_each_batch_with_what_is_left(client, stocked, chicago
     assert [row.split(" 20")[0] for row in rows] == [
         "Batch 0001 Receipt Acme Sensors PO-1001",
         "Batch 0002 Receipt Acme Sensors PO-1002",
-        "Batch 0003 Adjustment — found",
+        "Batch 0003 Adjustment — Found",
     ]
     assert [row.rsplit(" ", 4)[1:] for row in rows] == [
         ["100", "ea", "100", "ea"], ["200", "ea", "200", "ea"], ["3", "ea", "3", "ea"],
