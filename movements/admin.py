@@ -395,16 +395,24 @@ class OpenFilter(admin.SimpleListFilter):
 @admin.register(Shortfall)
 class ShortfallAdmin(ExportAdminMixin, ReadOnlyAdmin):
     resource_classes = [ShortfallResource]
-    list_display = ("id", "sku", "location", "reference", "quantity_display", "outstanding_display", "created_at",
-                    "settled_at")
+    list_display = ("id", "sku", "location", "reference", "quantity_display", "outstanding_display", "created",
+                    "settled")
     list_select_related = ("item", "location", "build")
     list_filter = (OpenFilter, SkuFilter, "location", DateRangeFilter.on("created_at", "date"))
     search_fields = ("reference", "item__sku")
     search_help_text = "Build reference or SKU contains"
     ordering = ("-created_at", "-id")
-    fields = ("item", "location", "build", "reference", "quantity_display", "outstanding_display", "created_at",
-              "settled_at")
+    fields = ("item", "location", "build", "reference", "quantity_display", "outstanding_display", "created",
+              "settled")
     readonly_fields = fields
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, shortfall):
+        return date_format(timezone.localtime(shortfall.created_at), "Y-m-d H:i:s T")
+
+    @admin.display(description="Settled", ordering="settled_at")
+    def settled(self, shortfall):
+        return date_format(timezone.localtime(shortfall.settled_at), "Y-m-d H:i:s T") if shortfall.settled_at else "—"
 
     @admin.display(description="SKU", ordering="item__sku")
     def sku(self, shortfall):

@@ -278,7 +278,9 @@ def ledger_page(queryset, *, after: str = "", before: str = "", size: int = PAGE
     edge = LedgerCursor.decode(before) if before else LedgerCursor.decode(after) if after else None
     if edge and before:
         when, pk = edge
-        newer = queryset.filter(Q(occurred_at__gt=when) | Q(occurred_at=when, pk__gt=pk)).order_by("occurred_at", "id")
+        # The plain range first lets the database walk the (time, id) index from the edge.
+        newer = queryset.filter(occurred_at__gte=when).filter(
+            Q(occurred_at__gt=when) | Q(occurred_at=when, pk__gt=pk)).order_by("occurred_at", "id")
         rows = list(newer[: size + 1])
         has_more_newer = len(rows) > size
         rows = rows[:size][::-1]
@@ -290,7 +292,7 @@ def ledger_page(queryset, *, after: str = "", before: str = "", size: int = PAGE
         )
     if edge:
         when, pk = edge
-        queryset = queryset.filter(Q(occurred_at__lt=when) | Q(occurred_at=when, pk__lt=pk))
+        queryset = queryset.filter(occurred_at__lte=when).filter(Q(occurred_at__lt=when) | Q(occurred_at=when, pk__lt=pk))
     rows = list(queryset[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]

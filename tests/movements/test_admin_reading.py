@@ -128,3 +128,12 @@ def test_an_item_whose_only_trace_is_an_empty_stock_level_may_be_deleted(manager
 def test_batches_cannot_be_deleted_at_all(manager, with_history):
     batch = Batch.objects.first()
     assert signed_in(manager).get(admin_url(Batch, "delete", batch.pk)).status_code == 403
+
+
+def test_the_shortfall_list_shows_times_with_their_zone(manager, item, chicago):
+    from movements.models import Shortfall
+    from movements.services import Line, build_create
+
+    build_create(location=chicago, reference="WO-1", lines=[Line(item, "2")], allow_shortfall=True, user=manager)
+    [row] = [row for row in texts(signed_in(manager).get(admin_url(Shortfall)), "tr") if "WO-1" in row]
+    assert " UTC" in row and row.endswith("—")

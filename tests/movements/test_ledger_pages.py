@@ -526,3 +526,12 @@ def test_batches_made_by_adjustments_show_the_reason_label_not_its_code(client, 
     assert rows[-1].endswith("Adjustment down 1 ea Milwaukee Operations Center — Damaged manny")
     found = client.get("/items/LDR-4.1/batches/0003/")
     assert "PO / reference Found" in text(found)
+
+
+def test_the_success_message_escapes_what_the_user_typed(client, item, chicago, supplier, operator):
+    client.force_login(operator)
+    response = client.post("/receipts/new/", {"supplier": "ACME", "location": "CHI", "po_number": "<b>PO</b>",
+                                              **lines_data(("LDR-4.1", "1"))}, follow=True)
+    html = html_of(response)
+    assert "Received PO &lt;b&gt;PO&lt;/b&gt; at Chicago Warehouse" in html
+    assert "<b>PO</b>" not in html
