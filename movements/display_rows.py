@@ -143,7 +143,9 @@ def document_lines(movements: Iterable[Movement]) -> list[DocumentLine]:
     return [
         DocumentLine(
             movement,
-            Quantity(movement.quantity, movement.item.unit),
+            # An adjustment's line says its direction (+2 ea, -5 ea); other documents list
+            # what was received, built or used, all in one direction.
+            signed_quantity(movement) if movement.kind == Kind.ADJUSTMENT else Quantity(movement.quantity, movement.item.unit),
             [(line.batch.label, Quantity(line.quantity, movement.item.unit)) for line in movement.lines.all()],
             shortfall_text(movement),
         )

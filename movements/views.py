@@ -421,7 +421,6 @@ class MovementDocumentView(StaffPageMixin, TemplateView):
             settlements=settlements,
             shortfalls=shortfall_rows(shortfalls),
             time_zone=timezone.get_current_timezone_name(),
-            change=history_rows([movement])[0],
         )
         return context
 
