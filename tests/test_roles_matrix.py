@@ -260,6 +260,12 @@ PAGES = [
     ("/builds/new/", "build", 200),
     ("/replacements/new/", "replacement", 200),
     ("/adjustments/new/", "adjustment", 200),
+    ("/movements/", "view", 200),
+    ("/movements/?kind=transfer&location=CHI", "view", 200),
+    ("/movements/export.csv", "view", 200),
+    ("/movements/{movement}/", "view", 200),
+    ("/locations/CHI/", "view", 200),
+    ("/shortfalls/", "view", 200),
     ("/accounts/login/", "public", 200),
     ("/accounts/password_change/", "signed-in", 200),
     ("/accounts/password_change/done/", "signed-in", 200),
@@ -284,7 +290,7 @@ def test_page_role_matrix(users, world, path, capability, allowed_status):
         methods = ["get", "post"] if capability in FORMS else ["get"]
         for method in methods:
             # A form posted empty records nothing: its own errors for whoever may use it.
-            response = getattr(client, method)(path)
+            response = getattr(client, method)(path.format(**world))
             if role in PAGE_ALLOWED[capability]:
                 expected = allowed_status
             elif role in ("anonymous", "inactive"):
@@ -312,7 +318,7 @@ def test_page_table_covers_every_staff_page(world):
         next(p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and str(p.pattern) == "api/"))}
     covered = set()
     for path in [path for path, *_ in PAGES] + ABSENT_PAGES:
-        match = resolve(path.split("?")[0])
+        match = resolve(path.format(**world).split("?")[0])
         covered.add(f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name)
     # Signing out is a POST that any visitor may send (it ends whatever session there is).
     assert page_names - covered == {"logout"}

@@ -20,6 +20,9 @@ PAGES = [
     "/items/LDR-4.1/history/",
     "/transfers/new/?sku=LDR-4.1&location=CHI",
     "/receipts/new/",
+    "/movements/?location=CHI",
+    "/locations/CHI/",
+    "/shortfalls/",
     "/admin/",
     "/admin/inventory/item/",
     "/admin/movements/movement/?sku=LDR-4.1",
@@ -84,6 +87,7 @@ def test_a_manager_works_through_pages_and_admin_without_a_violation(
     page.goto("/admin/inventory/item/")
     page.locator("#toggle-nav-sidebar").click()
     movement = Movement.objects.order_by("pk").first()
+    assert page.goto(f"/movements/{movement.pk}/").status == 200  # a movement's record
     page.goto(f"/admin/movements/movement/{movement.pk}/change/")
     expect(page.locator("#content h2").first).to_be_visible()
 

@@ -181,7 +181,8 @@ def test_an_operator_receives_two_lines_then_builds_with_a_shortfall(
     page.get_by_role("button", name="Receive").click()
     page.wait_for_url("**/inventory/?view=location&location=CHI")
     expect(page.get_by_role("status")).to_have_text(
-        "Received PO PO-2001 at Chicago Warehouse: 10 ea of LDR-4.1 as batch 0001; 12.5 m of CBL-9 as batch 0001."
+        "Received PO PO-2001 at Chicago Warehouse: 10 ea of LDR-4.1 as batch 0001; 12.5 m of CBL-9 as batch 0001. "
+        "Open the receipt record to print it or link to it."
     )
     expect(stock_row(page, "CBL-9", "CHI").locator(".row-qty")).to_have_text("12.5 m")
 
@@ -201,7 +202,7 @@ def test_an_operator_receives_two_lines_then_builds_with_a_shortfall(
     page.wait_for_url("**/inventory/?view=location&location=CHI")
     expect(page.get_by_role("status")).to_have_text(
         "Recorded build WO-88 at Chicago Warehouse: 12 ea of LDR-4.1 (10 from batch 0001; 2 ea short, recorded as an "
-        "open shortfall)."
+        "open shortfall). Open the build record to print it or link to it."
     )
     expect(stock_row(page, "LDR-4.1", "CHI").locator(".row-qty")).to_have_text("-2 ea Shortfall")
     shoot(page, tmp_path, "inventory-with-shortfall")

@@ -232,7 +232,8 @@ def test_a_receipt_lands_on_its_location_with_the_new_batches(client, item, chic
     assert response["Location"] == "/inventory/?view=location&location=CHI"
     page = client.get(response["Location"])
     assert texts(page, "p", class_="message") == [
-        "Received PO PO-5 at Chicago Warehouse: 100 ea of LDR-4.1 as batch 0001; 12.5 m of CBL-9 as batch 0001."
+        "Received PO PO-5 at Chicago Warehouse: 100 ea of LDR-4.1 as batch 0001; 12.5 m of CBL-9 as batch 0001. "
+        "Open the receipt record to print it or link to it."
     ]
     [group] = texts(page, "details", class_="group")
     assert "CBL-9" in group and "12.5 m" in group and "PO-5 (shipment S-2)" in group
@@ -277,7 +278,8 @@ def test_a_short_build_fails_line_by_line_unless_shortfall_is_allowed(
     response = client.post(FORMS["build"], {**data, "allow_shortfall": "on"}, follow=True)
     assert texts(response, "p", class_="message") == [
         "Recorded build WO-3 at Chicago Warehouse: 160 ea of LDR-4.1 (155 from batch 0002; 5 ea short, recorded as an "
-        "open shortfall); 5 ea of BRK-2 (4 from batch 0001; 1 ea short, recorded as an open shortfall)."
+        "open shortfall); 5 ea of BRK-2 (4 from batch 0001; 1 ea short, recorded as an open shortfall). "
+        "Open the build record to print it or link to it."
     ]
     assert level(item, chicago) == Decimal("-5")
     assert "-5 ea Shortfall" in text(response)
@@ -287,7 +289,8 @@ def test_a_replacement_lands_on_the_item_page(client, item, ldr_worked_example, 
     client.force_login(operator)
     response = client.post(FORMS["replacement"], VALID_POST["replacement"], follow=True)
     assert texts(response, "p", class_="message") == [
-        "Used 5 ea of LDR-4.1 at Chicago Warehouse on asset TRUCK-7: 5 from batch 0002."
+        "Used 5 ea of LDR-4.1 at Chicago Warehouse on asset TRUCK-7: 5 from batch 0002. "
+        "Open the replacement record to print it or link to it."
     ]
     assert level(item, chicago) == Decimal("150")
 
@@ -339,13 +342,17 @@ def test_history_shows_reasons_references_and_settlements(
         "Adjustment down -1 ea MKE Milwaukee Operations Center — 0001: 1 ea — "
         "Other (explain in the note): Dropped it manny"
     )
-    assert rows[5].endswith("Build -160 ea CHI Chicago Warehouse — 0002: 155 ea Build WO-1 — manny")
+    assert rows[5].endswith(
+        "Build -160 ea CHI Built 160 ea, 5 ea short — settled later Chicago Warehouse — 0002: 155 ea Build WO-1 — manny"
+    )
     assert rows[6].endswith(
         "Transfer -10 ea MKE +10 ea CHI Milwaukee Operations Center Chicago Warehouse 0001: 10 ea VAN-2 — manny"
     )
-    # The units that arrived paid the build's shortfall: no change to Chicago's stock level.
+    # The units that arrived paid the build's shortfall: no change to Chicago's stock level,
+    # and the row says how many units settled it.
     assert rows[7].endswith(
-        "Settlement 0 ea CHI Chicago Warehouse — 0001: 5 ea Shortfall of build WO-1 settled — manny"
+        "Settlement Settled 5 ea of the shortfall of build WO-1 Chicago Warehouse — 0001: 5 ea "
+        "Shortfall of build WO-1 settled — manny"
     )
 
 
@@ -436,7 +443,7 @@ def test_batches_tab_lists_each_batch_with_what_is_left(client, item, ldr_worked
     assert [row.split(" 20")[0] for row in rows] == [
         "Batch 0001 Receipt Acme Sensors PO-1001",
         "Batch 0002 Receipt Acme Sensors PO-1002",
-        "Batch 0003 Adjustment — found",
+        "Batch 0003 Adjustment — Found",
     ]
     assert [row.rsplit(" ", 4)[1:] for row in rows] == [
         ["100", "ea", "100", "ea"], ["200", "ea", "200", "ea"], ["3", "ea", "3", "ea"],
@@ -449,7 +456,7 @@ def test_a_batch_trace_shows_where_its_units_went(client, ldr_worked_example, op
     response = client.get(f"{BATCHES}0001/")
     assert "Batch 0001" in text(response)
     assert "Received quantity 100 ea On hand 100 ea" in text(response)
-    rows = [row.split(" ", 2)[2] for row in texts(response, "tr")[1:]]
+    rows = [row.split(" ", 3)[3] for row in texts(response, "tr")[1:]]  # after "date time zone"
     assert rows == [
         "Receipt 100 ea — Chicago Warehouse PO PO-1001 olivia",
         "Transfer 25 ea Chicago Warehouse Milwaukee Operations Center — olivia",
