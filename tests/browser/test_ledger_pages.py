@@ -11,7 +11,7 @@ from movements.models import Movement
 from movements.services import Line, build_create, transfer_create
 from tests.browser.conftest import PASSWORD
 from tests.factories import ItemFactory
-from tests.pages_support import receive
+from tests.stock import receive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -9,15 +9,16 @@ from inventory.models import Item, Location, Supplier
 from lots.models import Batch
 from movements.models import AdjustmentReason, Movement
 from movements.services import adjustment_create
-from tests.admin_support import admin_url, csv_rows, export, receive, signed_in
+from tests.admin_support import admin_url, csv_rows, export, signed_in
 from tests.factories import ItemFactory, LocationFactory, SupplierFactory
 from tests.helpers import snapshot
 from tests.pages_support import html_of, text, texts
+from tests.stock import receive
 
 
 @pytest.fixture
 def adjusted(item, chicago, supplier, manager):
-    receive(item, chicago, supplier, manager, "10")
+    receive(item, chicago, "10", supplier=supplier, user=manager)
     down = adjustment_create(item=item, location=chicago, direction="down", quantity="5", reason="damaged", user=manager)
     up = adjustment_create(item=item, location=chicago, direction="up", quantity="2", reason="found", user=manager)
     return down, up
@@ -62,7 +63,7 @@ def test_other_kinds_have_no_direction_in_the_admin_csv(manager, adjusted):
 
 @pytest.fixture
 def with_history(item, chicago, supplier, manager):
-    receive(item, chicago, supplier, manager, "10")
+    receive(item, chicago, "10", supplier=supplier, user=manager)
     adjustment_create(item=item, location=chicago, direction="up", quantity="1", reason="found", user=manager)
     return {
         Item: item,

@@ -27,11 +27,10 @@ from tests.pages_support import (
     field_errors,
     html_of,
     lines_data,
-    receive,
     text,
     texts,
-    worked_example,
 )
+from tests.stock import receive, worked_example
 
 LEDGER = "/movements/"
 EXPORT = "/movements/export.csv"
