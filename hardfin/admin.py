@@ -31,7 +31,7 @@ from .errors import ConflictError, InventoryError
 from .forms import add_domain_error
 from .identifiers import has_nul
 from .permissions import EXPORT_INVENTORY
-from .resources import adopt
+from .resources import PREVIEW_ROWS, adopt
 
 #: Groups whose members may sign in to the admin (Operators work in the staff pages only).
 ADMIN_GROUPS = ("Managers", "Accountants")
@@ -246,6 +246,17 @@ class ImportExportAdminMixin(ImportMixin, ExportAdminMixin):
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        result = context.get("result") if context else None
+        if result is not None and not result.has_errors() and not result.has_validation_errors():
+            # Every row was checked; the page lists the first rows' changes and the totals.
+            rows = result.valid_rows()
+            context["preview_rows"] = rows[:PREVIEW_ROWS]
+            context["hidden_rows"] = max(0, len(rows) - PREVIEW_ROWS)
+        return response
 
     def process_import(self, request, **kwargs):
         try:
