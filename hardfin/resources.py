@@ -242,7 +242,6 @@ class KeyedResource(HardfinResource):
 
     def before_import(self, dataset, **kwargs):
         self._first_row_of_key: dict[str, int] = {}
-        self._dry_run = bool(kwargs.get("dry_run"))
         self._import_fields = self.get_import_fields()
         keys = set()
         if self.key in (dataset.headers or ()):
@@ -321,7 +320,7 @@ class KeyedResource(HardfinResource):
         self._instance = instance
         self._before = [field.get_value(instance) for field in self._import_fields]
         self._before_shown = None
-        if self._dry_run and (kwargs.get("row_number") or 0) <= PREVIEW_ROWS:
+        if kwargs.get("dry_run") and (kwargs.get("row_number") or 0) <= PREVIEW_ROWS:
             self._before_shown = [field.export(instance) for field in self._import_fields]
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
