@@ -212,6 +212,40 @@ def update_in_bulk(model, instances: Sequence, fields: Sequence[str], *, using: 
             )
 
 
+def insert_in_bulk(model, instances: Sequence, *, using: str, batch_size: int, returning: str | None = None) -> dict:
+    """Insert ``instances`` with one multi-row ``INSERT`` per batch, their values prepared by
+    their fields as ``save`` prepares them (``auto_now_add`` included), without the per-value
+    work of Django's ``bulk_create`` compiler (seconds for thousands of rows). With
+    ``returning`` (a unique column), returns ``{that column's value: new id}``."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    columns = [field for field in model._meta.concrete_fields if field is not pk]
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(field.column) for field in columns)
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    tail = f" RETURNING {quote(returning)}, {quote(pk.column)}" if returning else ""
+    ids = {}
+    with connection.cursor() as cursor:
+        for chunk in batched(instances, batch_size):
+            params = [
+                field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+                for instance in chunk
+                for field in columns
+            ]
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(chunk))}{tail}", params)
+            if returning:
+                ids.update(cursor.fetchall())
+    return ids
+
+
+def can_insert_in_bulk(connection) -> bool:
+    """PostgreSQL, or SQLite 3.35 or later (INSERT … RETURNING)."""
+    return connection.vendor == "postgresql" or (
+        connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35)
+    )
+
+
 def can_update_in_bulk(connection) -> bool:
     return connection.vendor == "postgresql" or (
         connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 33)
@@ -356,8 +390,20 @@ class KeyedResource(HardfinResource):
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         instances = list(self.create_instances)
         self.create_instances.clear()
-        if instances and not dry_run:
+        if not instances or dry_run:
+            return
+        using = self.get_db_connection_name()
+        if can_insert_in_bulk(connections[using]):
+            self._bulk_write(lambda: self._insert(instances, using, batch_size or IMPORT_BATCH_SIZE), result)
+        else:
             self._bulk_write(lambda: self._meta.model.objects.bulk_create(instances, batch_size=batch_size), result)
+
+    def _insert(self, instances, using, batch_size):
+        ids = insert_in_bulk(self._meta.model, instances, using=using, batch_size=batch_size, returning=self.key)
+        for instance in instances:
+            instance.pk = ids[getattr(instance, self.key)]
+            instance._state.adding = False
+            instance._state.db = using
 
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         instances = list(self.update_instances)
