@@ -166,6 +166,10 @@ PREVIEW_ROWS = 500
 IMPORT_BATCH_SIZE = 1000
 
 
+#: Parameters a statement may carry: SQLite 3.32 and later take 32,766, PostgreSQL 65,535.
+MAX_PARAMS = 30_000
+
+
 def batched(values: Iterable, size: int) -> Iterator[list]:
     values = iter(values)
     while chunk := list(islice(values, size)):
@@ -199,6 +203,7 @@ def update_in_bulk(model, instances: Sequence, fields: Sequence[str], *, using: 
     table = quote(model._meta.db_table)
     assignments = ", ".join(f"{quote(column.column)} = v.column{index}" for index, column in enumerate(columns, start=2))
     row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    batch_size = max(1, min(batch_size, MAX_PARAMS // (len(columns) + 1)))
     with connection.cursor() as cursor:
         for chunk in batched(instances, batch_size):
             params = []
@@ -226,6 +231,7 @@ def insert_in_bulk(model, instances: Sequence, *, using: str, batch_size: int, r
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     tail = f" RETURNING {quote(returning)}, {quote(pk.column)}" if returning else ""
     ids = {}
+    batch_size = max(1, min(batch_size, MAX_PARAMS // len(columns)))
     with connection.cursor() as cursor:
         for chunk in batched(instances, batch_size):
             params = [
