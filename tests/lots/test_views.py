@@ -1,5 +1,7 @@
 """The inventory page (by item, by location), its CSV export and the item stock page."""
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -145,12 +147,19 @@ def test_fractional_items_show_their_decimals_and_unit(signed_in, chicago, suppl
 
 # --- by location ------------------------------------------------------------------------------
 
-def test_by_location_shows_each_location_with_its_total_and_items(signed_in, stocked, chicago, supplier, operator):
+def test_by_location_shows_each_location_with_its_items_and_never_adds_units_of_different_kinds(
+    signed_in, stocked, chicago, supplier, operator
+):
     receive(ItemFactory(sku="BRK-2", name="Bracket"), chicago, "10", supplier=supplier, user=operator)
+    receive(ItemFactory(sku="CBL-1", name="Cable", unit="m", fractional=True), chicago, "2.5", supplier=supplier,
+            user=operator)
     response = signed_in.get(INVENTORY, {"view": "location"})
     chicago_group, milwaukee_group = group_texts(response)
-    assert chicago_group.startswith("Chicago Warehouse (CHI) 165 2 items")
-    assert milwaukee_group.startswith("Milwaukee Operations Center (MKE) 145 1 item")
+    # 155 ea + 10 ea + 2.5 m is no quantity: a location shows its rows, each in its unit.
+    assert chicago_group.startswith("Chicago Warehouse (CHI) Chicago Warehouse: stock by item SKU")
+    assert "167.5" not in chicago_group and "165" not in chicago_group
+    assert milwaukee_group.startswith("Milwaukee Operations Center (MKE) Milwaukee Operations Center: stock by item")
+    assert row_text(response, "CBL-1", "CHI").startswith("CBL-1 Cable 2.5 m")
     item_row = row_text(response, "LDR-4.1", "CHI")
     assert item_row.startswith("LDR-4.1 Lidar unit 4.1 155 ea")
     assert "0002 155 ea" in item_row
@@ -210,16 +219,37 @@ def test_the_filter_form_keeps_the_query(signed_in, two_items):
     assert '<option value="CHI" selected>' in html
 
 
+def next_link(response) -> str:
+    [link] = re.findall(r'rel="next" href="([^"]+)"', html_of(response))
+    return html.unescape(link)
+
+
+def previous_link(response) -> str:
+    [link] = re.findall(r'rel="prev" href="([^"]+)"', html_of(response))
+    return html.unescape(link)
+
+
 def test_pages_of_fifty_groups_keep_the_filters(signed_in, chicago, supplier, operator):
     for number in range(51):
         receive(ItemFactory(sku=f"P-{number:03d}"), chicago, "1", supplier=supplier, user=operator)
     first = signed_in.get(INVENTORY, {"search": "P-"})
     assert len(group_texts(first)) == 50
-    assert "51 items" in text(first)
-    assert 'href="?search=P-&amp;page=2"' in html_of(first)
-    second = signed_in.get(INVENTORY, {"search": "P-", "page": "2"})
+    assert 'rel="prev"' not in html_of(first)
+    # Keyset pages: the next page is "after P-049", with the filters kept; no total is counted.
+    link = next_link(first)
+    assert link.startswith("?search=P-&cursor=")
+    second = signed_in.get(INVENTORY + link)
     assert [group.split()[0] for group in group_texts(second)] == ["P-050"]
-    assert "Page 2 of 2" in text(second)
+    assert 'rel="next"' not in html_of(second)
+    back = signed_in.get(INVENTORY + previous_link(second))
+    assert [group.split()[0] for group in group_texts(back)] == [f"P-{number:03d}" for number in range(50)]
+
+
+def test_an_edited_cursor_shows_the_first_page(signed_in, two_items):
+    for cursor in ("not-a-cursor", "WyJuIiwgWzFdXQ", "WyJuIixbIlx1MDAwMCIsMV1d"):
+        response = signed_in.get(INVENTORY, {"cursor": cursor})
+        assert response.status_code == 200
+        assert [group.split()[0] for group in group_texts(response)] == ["BRK-2", "LDR-4.1"]
 
 
 # --- row buttons and navigation -----------------------------------------------------------------
@@ -282,25 +312,28 @@ def test_export_writes_item_location_rows_with_the_exact_header(signed_in, stock
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="inventory.csv"'
     assert csv_rows(response) == [
-        ["SKU", "Item name", "Location", "Quantity"],
-        ["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "155"],
-        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "145"],
+        ["SKU", "Item name", "Location", "Quantity", "Unit", "Location code"],
+        ["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "155", "ea", "CHI"],
+        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "145", "ea", "MKE"],
     ]
 
 
 @pytest.mark.parametrize("view", ["item", "location"])
 def test_export_follows_the_filters_whichever_view_is_shown(signed_in, two_items, view):
     rows = csv_rows(signed_in.get(EXPORT, {"view": view, "location": "CHI", "search": "bracket"}))
-    assert rows == [["SKU", "Item name", "Location", "Quantity"], ["BRK-2", "Steel bracket", "Chicago Warehouse", "10"]]
+    assert rows == [
+        ["SKU", "Item name", "Location", "Quantity", "Unit", "Location code"],
+        ["BRK-2", "Steel bracket", "Chicago Warehouse", "10", "ea", "CHI"],
+    ]
 
 
 def test_export_includes_empty_and_negative_rows_as_the_page_does(signed_in, stocked, chicago, milwaukee, manager):
     transfer_create(item=stocked, source=milwaukee, destination=chicago, quantity="145", user=manager)
     build_create(location=chicago, reference="WO-1", lines=[Line(stocked, "310")], allow_shortfall=True, user=manager)
-    assert csv_rows(signed_in.get(EXPORT))[1:] == [["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10"]]
+    assert csv_rows(signed_in.get(EXPORT))[1:] == [["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10", "ea", "CHI"]]
     assert csv_rows(signed_in.get(EXPORT, {"include_empty": "true"}))[1:] == [
-        ["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10"],
-        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "0"],
+        ["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10", "ea", "CHI"],
+        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "0", "ea", "MKE"],
     ]
 
 
@@ -310,7 +343,7 @@ def test_export_has_every_row_not_one_page_and_escapes_formulas(signed_in, chica
                 user=operator)
     rows = csv_rows(signed_in.get(EXPORT, {"page": "2"}))
     assert len(rows) == 61
-    assert rows[1] == ["P-000", "'=HYPERLINK(0)", "Chicago Warehouse", "1"]
+    assert rows[1] == ["P-000", "'=HYPERLINK(0)", "Chicago Warehouse", "1", "ea", "CHI"]
 
 
 # --- item page ---------------------------------------------------------------------------------
