@@ -33,6 +33,11 @@ class Item(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("sku"), name="item_sku_unique_ci"),
         ]
+        indexes = [
+            # Lists page through items in SKU or name order (keyset pages walk these).
+            models.Index(fields=["sku"], name="item_sku"),
+            models.Index(fields=["name", "id"], name="item_name_id"),
+        ]
 
     def __str__(self):
         return f"{self.sku} — {self.name}"
@@ -86,7 +91,11 @@ class StockLevel(models.Model):
             models.UniqueConstraint(fields=["item", "location"], name="stocklevel_item_location_unique"),
         ]
         indexes = [
-            models.Index(fields=["location", "item"], name="stocklevel_location_item"),
+            # With the quantity, a location's rows add up from the index alone (the API's
+            # by-location totals); the (item, location) unique constraint serves an item's rows.
+            models.Index(fields=["location", "item"], include=["quantity"], name="stocklevel_location_item_qty"),
+            # A location's rows by quantity (the inventory page sorted by quantity).
+            models.Index(fields=["location", "quantity"], name="stocklevel_location_quantity"),
         ]
         default_permissions = ("view",)
         permissions = [

@@ -12,9 +12,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from urllib.parse import urlencode
+
 from django.db import connections
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 
 from hardfin.quantities import Quantity
 from inventory.models import StockLevel
@@ -43,6 +46,24 @@ class StockRow:
     #: Whether the row has more lots than ``lots`` holds.
     more_lots: bool = False
 
+    # Addresses built here rather than by ``{% url %}`` in the template: a page shows
+    # hundreds of rows, and reversing in Python costs a fraction of it.
+    @property
+    def item_url(self) -> str:
+        return reverse("lots:item", args=[self.level.item.sku])
+
+    def _prefilled(self, name: str) -> str:
+        query = urlencode({"sku": self.level.item.sku, "location": self.level.location.code})
+        return f"{reverse(name)}?{query}"
+
+    @property
+    def transfer_url(self) -> str:
+        return self._prefilled("movements:transfer")
+
+    @property
+    def adjust_url(self) -> str:
+        return self._prefilled("movements:adjustment")
+
 
 @dataclass
 class StockGroup:
@@ -62,16 +83,20 @@ class StockGroup:
     location_code: str = ""
 
 
-def first_of_each(rows: QuerySet, *, group: str, ids: Sequence[int], order: Sequence[str], limit: int) -> list:
+def first_of_each(
+    rows: QuerySet, *, group: str, ids: Sequence[int], order: Sequence[str], limit: int, large_groups: bool
+) -> list:
     """The first ``limit`` of ``rows`` in ``order`` for each ``group`` value in ``ids``, in one
-    query that reads no more than that: on PostgreSQL a UNION ALL of one LIMITed branch per
-    group (each one an index range); elsewhere (SQLite, the embedded default) a row number per
-    group. Returns the rows in ``order``."""
+    query. Groups of few rows (an item's locations) are numbered by a window over all their
+    rows. ``large_groups`` (a location's items, which may be hundreds of thousands): on
+    PostgreSQL a UNION ALL of one LIMITed branch per group, each one an index range that stops
+    after ``limit`` rows; SQLite (the embedded default) cannot LIMIT a branch and numbers them
+    too. Returns the rows in ``order``."""
     ids = list(ids)
     if not ids:
         return []
     ordered = rows.order_by(*order)
-    if connections[rows.db].features.supports_slicing_ordering_in_compound:
+    if large_groups and connections[rows.db].features.supports_slicing_ordering_in_compound:
         branches = [ordered.filter(**{group: value}).values_list("pk", flat=True)[:limit] for value in ids]
         chosen = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     else:
@@ -80,6 +105,10 @@ def first_of_each(rows: QuerySet, *, group: str, ids: Sequence[int], order: Sequ
         )
         chosen = ranked.filter(position__lte=limit).values_list("pk", flat=True)
     return list(rows.filter(pk__in=list(chosen)).order_by(*order))
+
+
+def stock_rows_without_lots(levels: Iterable[StockLevel]) -> list[StockRow]:
+    return [StockRow(level, Quantity(level.quantity, level.item.unit)) for level in levels]
 
 
 def stock_rows_with_lots(levels: Iterable[StockLevel], lots: QuerySet[Lot], *, per_row: int | None = None) -> list[StockRow]:

@@ -34,6 +34,7 @@ from .display_rows import (
     item_group,
     location_group,
     stock_rows_with_lots,
+    stock_rows_without_lots,
 )
 from .filters import LotFilter
 from .selectors import lots_fifo_order
@@ -152,9 +153,12 @@ class InventoryView(StaffPageMixin, TemplateView):
             page = keyset_or_first(items_in_stock(rows) if view == "item" else locations_in_stock(rows),
                                    group_order, cursor)
             ids = [group.pk for group in page.object_list]
-            first = first_of_each(rows, group=by, ids=ids, order=row_order, limit=ROWS_PER_GROUP + 1)
+            first = first_of_each(rows, group=by, ids=ids, order=row_order, limit=ROWS_PER_GROUP + 1,
+                                  large_groups=view == "location")
             by_group = defaultdict(list)
-            for row in stock_rows_with_lots(first, lots, per_row=LOTS_PER_ROW):
+            # Lots are shown in a group's own view, not in the list (a list page would otherwise
+            # carry hundreds of lot tables).
+            for row in stock_rows_without_lots(first):
                 by_group[getattr(row.level, by)].append(row)
             totals = item_totals(rows, ids) if view == "item" else {}
             groups = []
