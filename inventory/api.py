@@ -152,8 +152,8 @@ class StockByItemView(StockRowsView):
 
 class StockByLocationView(StockRowsView):
     """Stock per location, by code: the total and how many items it holds. A page is a
-    keyset page of locations; their rows are added up (the contract's ``quantity`` and
-    ``items``), through the covering (location, item) INCLUDE quantity index."""
+    keyset page of locations; all their rows are added up (the contract's ``quantity`` and
+    ``items``; see ``selectors.location_totals``)."""
 
     serializer_class = StockByLocationSerializer
     keyset_order = ["code", "id"]

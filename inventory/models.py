@@ -91,11 +91,10 @@ class StockLevel(models.Model):
             models.UniqueConstraint(fields=["item", "location"], name="stocklevel_item_location_unique"),
         ]
         indexes = [
-            # With the quantity, a location's rows add up from the index alone (the API's
-            # by-location totals); the (item, location) unique constraint serves an item's rows.
-            models.Index(fields=["location", "item"], include=["quantity"], name="stocklevel_location_item_qty"),
-            # A location's rows by quantity (the inventory page sorted by quantity).
-            models.Index(fields=["location", "quantity"], name="stocklevel_location_quantity"),
+            models.Index(fields=["location", "item"], name="stocklevel_location_item"),
+            # A location's rows by quantity, ties by item (the inventory page sorted by
+            # quantity walks it and stops after one page).
+            models.Index(fields=["location", "quantity", "item"], name="stocklevel_location_quantity"),
         ]
         default_permissions = ("view",)
         permissions = [

@@ -122,9 +122,10 @@ def item_totals(rows: QuerySet[StockLevel], item_ids) -> dict[int, dict]:
 
 def location_totals(rows: QuerySet[StockLevel], location_ids) -> dict[int, dict]:
     """For each of ``location_ids`` (one page of locations), the sum of its ``rows``
-    (``quantity``, whatever the items' units) and how many are non-zero (``items``). This
-    reads every row of those locations (an index-only scan of (location, item) INCLUDE
-    quantity): the API's by-location list promises these figures; the pages show none."""
+    (``quantity``, whatever the items' units) and how many are non-zero (``items``). Unlike
+    every other list read, this one reads every row of those locations: the API's
+    by-location list promises these figures (API.md), and nothing stores them. The pages
+    show neither."""
     totals = (
         rows.filter(location_id__in=list(location_ids))
         .order_by()

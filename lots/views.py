@@ -74,7 +74,7 @@ def orders(view: str, sort: str) -> tuple[list[str], list[str]]:
     """The order of the groups and of the item-location rows within a group, for ``view``
     and ``sort``. Each ends with a unique column (keyset pages need one) and each is served
     by an index: items by (sku) or (name, id), locations by code, a location's rows by the
-    items' indexes or by (location, quantity), an item's rows by (item, location)."""
+    items' indexes or by (location, quantity, item), an item's rows by (item, location)."""
     key, descending = sort.lstrip("-"), sort.startswith("-")
     sign = "-" if descending else ""
     if view == "item":
@@ -89,7 +89,9 @@ def orders(view: str, sort: str) -> tuple[list[str], list[str]]:
     if key == "name":
         rows = [f"{sign}item__name", f"{sign}item_id", "id"]
     elif key == "quantity":
-        rows = [f"{sign}quantity", "item__sku", "id"]
+        # Ties by item id, not SKU: the (location, quantity, item) index then gives the whole
+        # order, where SKU ties would sort every row of a common quantity.
+        rows = [f"{sign}quantity", f"{sign}item_id"]
     else:
         rows = [f"{sign}item__sku", f"{sign}id"]
     return groups, rows
