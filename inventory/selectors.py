@@ -63,38 +63,6 @@ def stock_rows() -> QuerySet[StockLevel]:
     return StockLevel.objects.select_related("item", "location").order_by("item__sku", "location__code")
 
 
-def stock_by_item(rows: QuerySet[StockLevel]):
-    """Group filtered item-location rows by item: ``sku``, ``item_name``, ``unit``,
-    ``quantity`` (total) and ``locations`` (how many locations hold a non-zero quantity)."""
-    return (
-        rows.order_by()
-        .values("item_id")
-        # Count first: once ``quantity`` is annotated, the name means the sum, not the row's.
-        .annotate(locations=Count("id", filter=~Q(quantity=0)))
-        .annotate(
-            sku=Coalesce("item__sku", Value("")),
-            item_name=Coalesce("item__name", Value("")),
-            unit=Coalesce("item__unit", Value("")),
-            quantity=Sum("quantity", output_field=QUANTITY),
-        )
-        .order_by("sku")
-    )
-
-
-def stock_by_location(rows: QuerySet[StockLevel]):
-    """Group filtered item-location rows by location: ``location`` (code),
-    ``location_name``, ``quantity`` and ``items`` (how many items it holds, non-zero)."""
-    return (
-        rows.order_by()
-        .values("location_id")
-        # As above, and the name before ``location`` is re-used for the code.
-        .annotate(items=Count("id", filter=~Q(quantity=0)))
-        .annotate(location_name=Coalesce("location__name", Value("")))
-        .annotate(location=Coalesce("location__code", Value("")), quantity=Sum("quantity", output_field=QUANTITY))
-        .order_by("location")
-    )
-
-
 def items_in_stock(rows: QuerySet[StockLevel]) -> QuerySet[Item]:
     """The items that have at least one of the (filtered) item-location ``rows``. Page them in
     SKU order: the index on ``sku`` walks the items and each is checked by the unique

@@ -209,33 +209,6 @@ def test_stock_rows_in_sku_order_walk_the_sku_index(manager, supplier):
 
 
 @pytest.mark.postgres
-def test_the_fifo_read_of_an_item_location_uses_the_partial_index_of_non_empty_lots(manager, supplier):
-    """An item with many empty lots at a location: the FIFO read (the ledger's) goes through
-    ``lot_fifo_non_empty``, not through an index of every lot of the item."""
-    # Proportions as in bench/scale: many items with a lot or two, few locations each holding
-    # most of them, and one item with thousands of empty lots at one of those locations.
-    stock(manager, supplier, items=LARGE, locations=4)
-    wide = Item.objects.get(sku="WIDE")
-    home = Location.objects.get(code="WIDE-0")
-    Lot.objects.bulk_create([
-        Lot(batch=lot.batch, location=place, item=lot.item, quantity=Decimal(3))
-        for lot in Lot.objects.filter(location=home).select_related("batch")
-        for place in Location.objects.filter(code__startswith="L-")
-    ])
-    empties = Batch.objects.bulk_create([
-        Batch(item=wide, number=100_000 + n, origin=Batch.Origin.RECEIPT, received_at=timezone.now(),
-              initial_quantity=Decimal(1))
-        for n in range(2000)
-    ])
-    Lot.objects.bulk_create([Lot(batch=batch, location=home, item=wide, quantity=0) for batch in empties])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE lots_lot")
-    reads = Lot.objects.non_empty().filter(item=wide, location=home).fifo()
-    plan = plan_of(reads)
-    assert "lot_fifo_non_empty" in plan, plan
-
-
-@pytest.mark.postgres
 def test_item_searches_use_the_trigram_indexes(db):
     from inventory.filters import ItemFilter
 
