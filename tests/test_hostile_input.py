@@ -139,7 +139,7 @@ def test_unknown_yes_no_values_match_nothing_on_the_inventory_page(client, opera
     assert "No stock matches these filters." in text(response)
     assert " checked" not in html_of(response)  # the unknown value is not shown as ticked
     export = client.get("/inventory/export.csv", query)
-    assert csv_rows(export) == [["SKU", "Item name", "Location", "Quantity"]]
+    assert csv_rows(export) == [["SKU", "Item name", "Location", "Quantity", "Unit", "Location code"]]
 
 
 @pytest.mark.parametrize("query", [{"show_empty": "maybe"}, {"include_empty": "x"}])

@@ -45,8 +45,13 @@ def test_an_operator_transfers_from_the_inventory_by_location(
     page.wait_for_url("**/inventory/?view=location")
     open_group(page, "Chicago Warehouse")
     row = stock_row(page, "LDR-4.1", "CHI")
-    expect(row.locator(".row-name")).to_have_text("LDR-4.1 Lidar unit 4.1")
+    expect(row.locator(".row-name")).to_have_text("LDR-4.1")
+    expect(row.locator("td").first).to_have_text("Lidar unit 4.1")
     expect(row.locator(".row-qty")).to_have_text("275 ea")
+    # The list shows a location's first rows; its own view adds their lots.
+    page.get_by_role("link", name="Lots of these rows").click()
+    page.wait_for_url("**/inventory/?view=location&location=CHI")
+    row = stock_row(page, "LDR-4.1", "CHI")
     lots = row.locator("table.lots")
     expect(lots).to_be_hidden()
     row.get_by_text("Lots (2)").click()
@@ -156,12 +161,14 @@ def test_export_with_a_filter_downloads_the_rows_of_the_filtered_page(
     with open(download.value.path(), encoding="utf-8-sig", newline="") as exported:
         rows = list(csv.reader(exported))
     assert rows == [
-        ["SKU", "Item name", "Location", "Quantity"],
-        ["BRK-2", "Bracket, steel", "Milwaukee Operations Center", "12"],
-        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "145"],
+        ["SKU", "Item name", "Location", "Quantity", "Unit", "Location code"],
+        ["BRK-2", "Bracket, steel", "Milwaukee Operations Center", "12", "ea", "MKE"],
+        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "145", "ea", "MKE"],
     ]
-    # The same rows as the page: SKU, location, quantity (the page adds code and unit).
-    assert [(sku, f"{location} MKE", f"{quantity} ea") for sku, _, location, quantity in rows[1:]] == shown
+    # The same rows as the page: SKU, location and code, quantity and unit.
+    assert [
+        (sku, f"{location} {code}", f"{quantity} {unit}") for sku, _, location, quantity, unit, code in rows[1:]
+    ] == shown
 
 
 def test_an_operator_receives_two_lines_then_builds_with_a_shortfall(

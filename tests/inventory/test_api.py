@@ -172,7 +172,7 @@ def test_unknown_filter_values_give_empty_results(api, operator, stock_positive_
     response = api(operator).get("/api/stock/", params)
 
     assert response.status_code == 200
-    assert response.json()["count"] == 0
+    assert response.json() == {"next": None, "previous": None, "results": []}
 
 
 def test_stock_by_item_and_by_location(api, operator, stock_positive_zero_and_negative):
@@ -188,7 +188,8 @@ def test_stock_by_item_and_by_location(api, operator, stock_positive_zero_and_ne
         {"location": "CHI", "location_name": "Chicago Warehouse", "quantity": "155", "items": 1},
         {"location": "MKE", "location_name": "Milwaukee Operations Center", "quantity": "139", "items": 2},
     ]
-    assert client.get("/api/stock/by-location/", {"item": "SCR"}).json()["count"] == 1
+    assert client.get("/api/stock/by-location/", {"item": "SCR"}).json()["results"] == [
+        {"location": "MKE", "location_name": "Milwaukee Operations Center", "quantity": "-6", "items": 1}]
 
 
 def read_csv(response) -> list[list[str]]:
@@ -258,6 +259,45 @@ def test_page_size_and_its_limit(api, operator, chicago, supplier):
     assert len(client.get("/api/items/", {"page_size": 5000}).json()["results"]) == 12
     assert client.get("/api/items/", {"page": 99}).status_code == 404
     assert client.get("/api/items/", {"page": 99}).json() == {"detail": "Invalid page."}
+
+
+@pytest.mark.parametrize(
+    "path, key, size",
+    [("/api/stock/", lambda row: (row["sku"], row["location"]), 3), ("/api/stock/by-item/", lambda row: row["sku"], 3),
+     ("/api/stock/by-location/", lambda row: row["location"], 1)],
+)
+def test_stock_lists_page_with_a_cursor_and_count_nothing(api, operator, supplier, path, key, size):
+    stock_everywhere(7, operator, supplier)
+    client = api(operator)
+    everything = [key(row) for row in client.get(path, {"page_size": 1000}).json()["results"]]
+    assert everything == sorted(everything)
+
+    seen, url, pages = [], f"{path}?page_size={size}", []
+    while url:
+        page = client.get(url).json()
+        assert "count" not in page
+        pages.append(page)
+        seen += [key(row) for row in page["results"]]
+        url = page["next"]
+    assert seen == everything  # every row once, in order
+    assert pages[0]["previous"] is None and pages[-1]["next"] is None
+    # ``previous`` leads back to the rows just before.
+    back = client.get(pages[1]["previous"]).json()
+    assert [key(row) for row in back["results"]] == everything[:size]
+
+
+@pytest.mark.parametrize("path", ["/api/stock/", "/api/stock/by-item/", "/api/stock/by-location/"])
+def test_stock_lists_refuse_page_numbers_and_edited_cursors(api, operator, stock, path):
+    client = api(operator)
+
+    refused = client.get(path, {"page": "2"})
+    assert refused.status_code == 400
+    assert refused.json()["page"] == ["This list pages with a cursor: follow the next link (there are no page numbers)."]
+    assert client.get(path, {"page": "1"}).status_code == 200
+    for cursor in ("garbage", "WyJuIiwgWzFdXQ", "WyJuIixbIlx1MDAwMCIsMV1d", "WyJuIixbeyJhIjoxfSwxLDFdXQ"):
+        response = client.get(path, {"cursor": cursor})
+        assert response.status_code == 404
+        assert response.json()["detail"] == "Invalid cursor: follow the next and previous links this list gives."
 
 
 def stock_everywhere(count: int, operator, supplier):

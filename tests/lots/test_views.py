@@ -1,5 +1,7 @@
 """The inventory page (by item, by location), its CSV export and the item stock page."""
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -82,10 +84,19 @@ def test_sign_out_is_a_post_that_ends_the_session(client, operator):
 # --- by item ----------------------------------------------------------------------------------
 
 def test_by_item_shows_each_item_with_its_total_rows_and_lots(signed_in, ldr_worked_example):
-    response = signed_in.get(INVENTORY)
-    assert response.status_code == 200
+    listed = signed_in.get(INVENTORY)
+    assert listed.status_code == 200
+    [group] = group_texts(listed)
+    assert group.startswith("LDR-4.1 Lidar unit 4.1 300 ea 2 locations")
+    assert row_text(listed, "LDR-4.1", "CHI").startswith("Chicago Warehouse CHI 155 ea")
+    assert row_text(listed, "LDR-4.1", "MKE").startswith("Milwaukee Operations Center MKE 145 ea")
+    # The list shows each item's rows; their lots are in the item's own view, one link away.
+    assert "0002" not in group
+    assert 'href="?item=LDR-4.1">Lots of these rows</a>' in html_of(listed)
+    response = signed_in.get(INVENTORY, {"item": "LDR-4.1"})
     [group] = group_texts(response)
     assert group.startswith("LDR-4.1 Lidar unit 4.1 300 ea 2 locations")
+    assert '<details class="group" open>' in html_of(response)
     chicago_row = row_text(response, "LDR-4.1", "CHI")
     assert chicago_row.startswith("Chicago Warehouse CHI 155 ea")
     # The empty lot of 0001 stays hidden until asked for.
@@ -104,7 +115,7 @@ def test_quantities_are_written_as_people_write_them(signed_in, ldr_worked_examp
 
 
 def test_show_empty_lots_reveals_consumed_lots(signed_in, ldr_worked_example):
-    response = signed_in.get(INVENTORY, {"show_empty": "true"})
+    response = signed_in.get(INVENTORY, {"item": "LDR-4.1", "show_empty": "true"})
     chicago_row = row_text(response, "LDR-4.1", "CHI")
     assert "0001 0 ea Acme Sensors" in chicago_row
     assert "0002 155 ea" in chicago_row
@@ -118,8 +129,9 @@ def test_include_empty_rows_reveals_item_locations_at_zero(
     assert texts(signed_in.get(INVENTORY), "tbody", data_location="MKE") == []
     response = signed_in.get(INVENTORY, {"include_empty": "true"})
     assert row_text(response, "LDR-4.1", "MKE").startswith("Milwaukee Operations Center MKE 0 ea")
+    response = signed_in.get(INVENTORY, {"include_empty": "true", "item": "LDR-4.1"})
     assert "No lots with units here" in row_text(response, "LDR-4.1", "MKE")
-    shown = signed_in.get(INVENTORY, {"include_empty": "true", "show_empty": "true"})
+    shown = signed_in.get(INVENTORY, {"include_empty": "true", "show_empty": "true", "item": "LDR-4.1"})
     assert "0001 0 ea" in row_text(shown, "LDR-4.1", "MKE")
 
 
@@ -142,14 +154,21 @@ def test_fractional_items_show_their_decimals_and_unit(signed_in, chicago, suppl
 
 # --- by location ------------------------------------------------------------------------------
 
-def test_by_location_shows_each_location_with_its_total_and_items(
+def test_by_location_shows_each_location_with_its_items_and_never_adds_units_of_different_kinds(
     signed_in, ldr_worked_example, chicago, supplier, operator
 ):
     receive(ItemFactory(sku="BRK-2", name="Bracket"), chicago, "10", supplier=supplier, user=operator)
+    receive(ItemFactory(sku="CBL-1", name="Cable", unit="m", fractional=True), chicago, "2.5", supplier=supplier,
+            user=operator)
     response = signed_in.get(INVENTORY, {"view": "location"})
     chicago_group, milwaukee_group = group_texts(response)
-    assert chicago_group.startswith("Chicago Warehouse (CHI) 165 2 items")
-    assert milwaukee_group.startswith("Milwaukee Operations Center (MKE) 145 1 item")
+    # 155 ea + 10 ea + 2.5 m is no quantity: a location shows its rows, each in its unit.
+    assert chicago_group.startswith("Chicago Warehouse (CHI) Chicago Warehouse: stock by item SKU")
+    assert "167.5" not in chicago_group and "165" not in chicago_group
+    assert milwaukee_group.startswith("Milwaukee Operations Center (MKE) Milwaukee Operations Center: stock by item")
+    assert row_text(response, "CBL-1", "CHI").startswith("CBL-1 Cable 2.5 m")
+    assert 'href="?view=location&amp;location=CHI">Lots of these rows</a>' in html_of(response)
+    response = signed_in.get(INVENTORY, {"view": "location", "location": "CHI"})
     item_row = row_text(response, "LDR-4.1", "CHI")
     assert item_row.startswith("LDR-4.1 Lidar unit 4.1 155 ea")
     assert "0002 155 ea" in item_row
@@ -209,16 +228,37 @@ def test_the_filter_form_keeps_the_query(signed_in, two_items):
     assert '<option value="CHI" selected>' in html
 
 
+def next_link(response) -> str:
+    [link] = re.findall(r'rel="next" href="([^"]+)"', html_of(response))
+    return html.unescape(link)
+
+
+def previous_link(response) -> str:
+    [link] = re.findall(r'rel="prev" href="([^"]+)"', html_of(response))
+    return html.unescape(link)
+
+
 def test_pages_of_fifty_groups_keep_the_filters(signed_in, chicago, supplier, operator):
     for number in range(51):
         receive(ItemFactory(sku=f"P-{number:03d}"), chicago, "1", supplier=supplier, user=operator)
     first = signed_in.get(INVENTORY, {"search": "P-"})
     assert len(group_texts(first)) == 50
-    assert "51 items" in text(first)
-    assert 'href="?search=P-&amp;page=2"' in html_of(first)
-    second = signed_in.get(INVENTORY, {"search": "P-", "page": "2"})
+    assert 'rel="prev"' not in html_of(first)
+    # Keyset pages: the next page is "after P-049", with the filters kept; no total is counted.
+    link = next_link(first)
+    assert link.startswith("?search=P-&cursor=")
+    second = signed_in.get(INVENTORY + link)
     assert [group.split()[0] for group in group_texts(second)] == ["P-050"]
-    assert "Page 2 of 2" in text(second)
+    assert 'rel="next"' not in html_of(second)
+    back = signed_in.get(INVENTORY + previous_link(second))
+    assert [group.split()[0] for group in group_texts(back)] == [f"P-{number:03d}" for number in range(50)]
+
+
+def test_an_edited_cursor_shows_the_first_page(signed_in, two_items):
+    for cursor in ("not-a-cursor", "WyJuIiwgWzFdXQ", "WyJuIixbIlx1MDAwMCIsMV1d"):
+        response = signed_in.get(INVENTORY, {"cursor": cursor})
+        assert response.status_code == 200
+        assert [group.split()[0] for group in group_texts(response)] == ["BRK-2", "LDR-4.1"]
 
 
 # --- row buttons and navigation -----------------------------------------------------------------
@@ -283,27 +323,28 @@ def test_export_writes_item_location_rows_with_the_exact_header(signed_in, ldr_w
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="inventory.csv"'
     assert csv_rows(response) == [
-        ["SKU", "Item name", "Location", "Quantity"],
-        ["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "155"],
-        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "145"],
+        ["SKU", "Item name", "Location", "Quantity", "Unit", "Location code"],
+        ["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "155", "ea", "CHI"],
+        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "145", "ea", "MKE"],
     ]
 
 
 @pytest.mark.parametrize("view", ["item", "location"])
 def test_export_follows_the_filters_whichever_view_is_shown(signed_in, two_items, view):
     rows = csv_rows(signed_in.get(EXPORT, {"view": view, "location": "CHI", "search": "bracket"}))
-    assert rows == [["SKU", "Item name", "Location", "Quantity"], ["BRK-2", "Steel bracket", "Chicago Warehouse", "10"]]
+    assert rows == [
+        ["SKU", "Item name", "Location", "Quantity", "Unit", "Location code"],
+        ["BRK-2", "Steel bracket", "Chicago Warehouse", "10", "ea", "CHI"],
+    ]
 
 
-def test_export_includes_empty_and_negative_rows_as_the_page_does(
-    signed_in, item, ldr_worked_example, chicago, milwaukee, manager
-):
+def test_export_includes_empty_and_negative_rows_as_the_page_does(signed_in, item, ldr_worked_example, chicago, milwaukee, manager):
     transfer_create(item=item, source=milwaukee, destination=chicago, quantity="145", user=manager)
     build_create(location=chicago, reference="WO-1", lines=[Line(item, "310")], allow_shortfall=True, user=manager)
-    assert csv_rows(signed_in.get(EXPORT))[1:] == [["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10"]]
+    assert csv_rows(signed_in.get(EXPORT))[1:] == [["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10", "ea", "CHI"]]
     assert csv_rows(signed_in.get(EXPORT, {"include_empty": "true"}))[1:] == [
-        ["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10"],
-        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "0"],
+        ["LDR-4.1", "Lidar unit 4.1", "Chicago Warehouse", "-10", "ea", "CHI"],
+        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "0", "ea", "MKE"],
     ]
 
 
@@ -313,7 +354,7 @@ def test_export_has_every_row_not_one_page_and_escapes_formulas(signed_in, chica
                 user=operator)
     rows = csv_rows(signed_in.get(EXPORT, {"page": "2"}))
     assert len(rows) == 61
-    assert rows[1] == ["P-000", "'=HYPERLINK(0)", "Chicago Warehouse", "1"]
+    assert rows[1] == ["P-000", "'=HYPERLINK(0)", "Chicago Warehouse", "1", "ea", "CHI"]
 
 
 # --- item page ---------------------------------------------------------------------------------
@@ -388,7 +429,7 @@ def test_inventory_page_runs_a_fixed_number_of_queries(
         response = signed_in.get(INVENTORY, {"view": view, "show_empty": "true"})
     groups = group_texts(response)
     assert len(groups) == count
-    assert all("5 ea" in group and "7 ea" in group for group in groups)
+    assert all("12 ea" in group for group in groups)
 
 
 @pytest.mark.parametrize("count", [1, 50])
