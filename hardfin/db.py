@@ -31,8 +31,8 @@ UNAVAILABLE = "The database is unavailable; nothing was recorded. Please try aga
 #: The write may have been committed just before the connection broke.
 OUTCOME_UNKNOWN = (
     "The connection to the database was lost while the write was being committed, so it may or "
-    "may not have been recorded. Retry with the same Idempotency-Key (a write that was recorded "
-    "is then answered again, not recorded twice), or check before sending it again."
+    "may not have been recorded: check before sending it again. (An API client retries safely "
+    "with the same Idempotency-Key: a write that was recorded is answered again, not recorded twice.)"
 )
 
 

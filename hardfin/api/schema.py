@@ -168,8 +168,9 @@ class HardfinAutoSchema(AutoSchema):
             errors[400] = ("ValidationError", "Invalid input; nothing was recorded.")
             errors[413] = ("Error", "The body is larger than the server accepts.")
             errors[415] = ("Error", "The body is not JSON.")
-        if self._is_idempotent():
+        if self.method not in SAFE_METHODS and not public:
             errors[409] = ("Conflict", "Conflicts with the current state; nothing was recorded.")
+        if self._is_idempotent():
             errors[422] = ("IdempotencyKeyReused", "The Idempotency-Key was used for a different request.")
         if not self._answers_any_accept():
             errors[406] = ("Error", "The request's Accept header does not allow JSON.")
