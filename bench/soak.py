@@ -366,6 +366,8 @@ class Faults:
     restart_at: float | None = None
     down_seconds: float = 0.0
     health_while_down: Counter = field(default_factory=Counter)
+    #: Seconds from the database's start until /healthz answered 200 again (None: not in 30 s).
+    recovered_after: float | None = None
     error: str = ""
 
 
@@ -387,7 +389,13 @@ def inject(cluster: Cluster, app: App, faults: Faults, seconds: float, kill_ever
                     faults.health_while_down[str(health(app.port, timeout=2))] += 1
                     time.sleep(0.5)
                 cluster.start()
-                faults.down_seconds = time.monotonic() - down_since
+                up_since = time.monotonic()
+                faults.down_seconds = up_since - down_since
+                while time.monotonic() - up_since < 30 and not stop.is_set():
+                    if health(app.port, timeout=2) == 200:
+                        faults.recovered_after = time.monotonic() - up_since
+                        break
+                    time.sleep(0.2)
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 faults.error = f"restart failed: {exc}"
                 if not cluster.running:
@@ -617,7 +625,9 @@ def run(args) -> int:
         Check("connection errors (app unreachable)", f"{by_class['connection errors']:,}"),
         Check("connections killed (pg_terminate_backend)", f"{faults.killed:,} in {faults.kill_rounds} rounds"),
         Check("database restart", (f"{args.restart_mode} stop at {faults.restart_at:.1f} s, down {faults.down_seconds:.1f} s"
-                                   f"; /healthz while down: {dict(faults.health_while_down)}")
+                                   f"; /healthz while down: {dict(faults.health_while_down)}; 200 again "
+                                   + (f"{faults.recovered_after:.1f} s after the start" if faults.recovered_after is not None
+                                      else "not within 30 s of the start"))
               if faults.restarted and not faults.error else (faults.error or "not reached"),
               faults.restarted and not faults.error),
         Check("writes without a definite answer within the retry budget", f"{outcome['unanswered']:,}"
@@ -659,8 +669,13 @@ def run(args) -> int:
     return 1 if failed else 0
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupted)  # so that the finally blocks remove the cluster
     if args.prepare is not None:
         prepare(args.prepare)
         return 0
