@@ -219,11 +219,13 @@ class LedgerMachine(RuleBasedStateMachine):
         for item, location, whole, frac in opening:
             self.receipt(location, [(item, quantity_for(item, whole, frac))])
 
-    @rule(data=st.data(), lines=st.lists(st.tuples(items, wholes, thousandths), min_size=1, max_size=3))
-    def receive(self, data, lines):
+    @rule(data=st.data(), lines=st.lists(st.tuples(items, wholes, thousandths), min_size=1, max_size=3),
+          repeat=st.booleans())
+    def receive(self, data, lines, repeat):
         """A receipt: one new batch per line (an item may appear on several lines)."""
-        first, location = self.where(data)  # the first line's item: often one that is short there
-        lines = [(first if n == 0 else i, w, f) for n, (i, w, f) in enumerate(lines)]
+        first, location = self.where(data, arriving=True)  # the first line's item: often one short there
+        # With ``repeat`` the second line is of the same item: two batches arrive at once.
+        lines = [(first if n == 0 or (n == 1 and repeat) else i, w, f) for n, (i, w, f) in enumerate(lines)]
         self.receipt(location, [(i, quantity_for(i, w, f)) for i, w, f in lines])
 
     def receipt(self, location: int, lines: list[tuple[int, Decimal]]) -> None:
@@ -248,6 +250,10 @@ class LedgerMachine(RuleBasedStateMachine):
     def transfer(self, data, offset):
         item, source = self.where(data)
         destination = (source + offset) % len(LOCATIONS)
+        short_there = sorted({s.location for s in self.model.shortfalls
+                              if s.item == item and s.outstanding > 0 and s.location != source})
+        if short_there and data.draw(st.booleans(), label="into an open shortfall"):
+            destination = data.draw(st.sampled_from(short_there), label="destination")
         quantity = self.how_much(data, item, source)
         model = self.model
         available = model.available(item, source)
@@ -273,7 +279,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), up=st.booleans())
     def adjust(self, data, up):
-        item, location = self.where(data)
+        item, location = self.where(data, arriving=up)
         quantity = self.how_much(data, item, location)
         model = self.model
         call = lambda: adjustment_create(  # noqa: E731
@@ -303,7 +309,7 @@ class LedgerMachine(RuleBasedStateMachine):
           line_items=st.lists(items, min_size=1, max_size=3, unique=True))
     def build(self, data, allow_shortfall, line_items):
         _, location = self.where(data)
-        lines = [(item, self.how_much(data, item, location)) for item in line_items]
+        lines = [(item, self.how_much(data, item, location, over=2 if allow_shortfall else 6)) for item in line_items]
         model = self.model
         call = lambda: build_create(  # noqa: E731
             location=self.locations[location], reference=f"BLD-{self.writes}", allow_shortfall=allow_shortfall,
@@ -369,26 +375,26 @@ class LedgerMachine(RuleBasedStateMachine):
         }
         self.refused(calls[kind], InvalidQuantity)
 
-    def where(self, data) -> tuple[int, int]:
+    def where(self, data, *, arriving: bool = False) -> tuple[int, int]:
         """An (item, location): mostly one that holds stock, sometimes one with an open
-        shortfall, else any."""
+        shortfall (often, for arrivals), else any."""
         stocked = sorted({(i, loc) for (i, loc, _), q in self.model.lots.items() if q > 0})
         short = sorted({(s.item, s.location) for s in self.model.shortfalls if s.outstanding > 0})
         choice = data.draw(st.integers(0, 7), label="where")
+        if short and (choice == 1 or (arriving and choice <= 4)):
+            return data.draw(st.sampled_from(short), label="item, location with an open shortfall")
         if stocked and choice >= 2:
             return data.draw(st.sampled_from(stocked), label="item, location with stock")
-        if short and choice == 1:
-            return data.draw(st.sampled_from(short), label="item, location with an open shortfall")
         return data.draw(items, label="item"), data.draw(locations, label="location")
 
-    def how_much(self, data, item: int, location: int) -> Decimal:
-        """A valid quantity of ``item``: a share of what is at ``location`` (above 100 % is
-        more than there is), or a few units where there is nothing."""
+    def how_much(self, data, item: int, location: int, *, over: int = 6) -> Decimal:
+        """A valid quantity of ``item``: a share of what is at ``location`` (one time in
+        ``over`` above 100 %: more than there is), or a few units where there is nothing."""
         available = self.model.available(item, location)
         if available == 0:
             return quantity_for(item, data.draw(st.integers(0, 8), label="units"), data.draw(thousandths, label="thousandths"))
-        over = data.draw(st.integers(0, 5), label="more than there is?") == 0
-        percent = data.draw(st.integers(101, 130) if over else st.integers(1, 100), label="percent of what is there")
+        more = data.draw(st.integers(1, over), label="more than there is?") == 1
+        percent = data.draw(st.integers(101, 130) if more else st.integers(1, 100), label="percent of what is there")
         raw = available * percent / 100
         step = STEP if ITEMS[item][2] else Decimal(1)
         return max(raw.quantize(step, rounding=ROUND_UP), step)
