@@ -14,7 +14,7 @@ a temporary directory (as the ``postgres`` OS user when run as root), on --pg-po
 2. serves the app with gunicorn (--app-workers sync workers, DEBUG off, a fresh SECRET_KEY,
    persistent connections as configured) on 127.0.0.1:--port;
 3. starts --writers processes for --seconds: each sends transfers, receipts, replacements and
-   builds (with ``allow_shortfall``) over the shared items, each write with its own
+   builds (half with ``allow_shortfall``) over the shared items, each write with its own
    ``Idempotency-Key`` and a reference naming that key. A write is retried with the same key
    after a 503, a 5xx, a 429, a 409 ``idempotency_key_in_use`` or a broken connection, until
    it gets a definite answer (201, or a 4xx such as 409 ``insufficient_stock``) or its retry
