@@ -12,6 +12,10 @@ urlpatterns = [
     # The split view serves its start-up script as a file (?script): no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("inventory.api_urls")),
+    # Before lots: it adds PATCH (the unknown unit cost) to lots' batch detail.
+    path("", include("reports.api_urls")),
+    # Before lots: it adds PATCH (the unknown unit cost) to lots' batch detail.
+    path("", include("reports.api_urls")),
     path("", include("lots.api_urls")),
     path("", include("movements.api_urls")),
     re_path(r"^.*$", not_found),

@@ -95,7 +95,7 @@ class AdjustmentView(MovementWriteView):
     def record(self, data, *, user):
         movement = services.adjustment_create(
             item=data["sku"], location=data["location"], direction=data["direction"], quantity=data["quantity"],
-            reason=data["reason"], note=data["note"], user=user,
+            reason=data["reason"], note=data["note"], user=user, unit_cost=data["unit_cost"],
         )
         return movement
 
@@ -110,7 +110,7 @@ class ReceiptView(MovementWriteView):
         return services.receipt_create(
             supplier=data["supplier"], location=data["location"], po_number=data["po_number"],
             shipment_number=data["shipment_number"], note=data["note"], user=user,
-            lines=[services.Line(line["sku"], line["quantity"]) for line in data["lines"]],
+            lines=[services.Line(line["sku"], line["quantity"], line["unit_cost"]) for line in data["lines"]],
         )
 
 
