@@ -114,6 +114,7 @@ API_ALLOWED = {
     "catalog": {"manager", "superuser"},
     "operate": {"operator", "manager", "superuser"},
     "adjust": {"manager", "accountant", "superuser"},
+    "cost": {"manager", "accountant", "superuser"},
     "ledger": {"operator", "manager", "accountant", "superuser"},
     "public": set(API_ROLES),
 }
@@ -144,6 +145,13 @@ ENDPOINTS = [
     ("get", "/api/batches/", None, "read", 200),
     ("get", "/api/batches/{batch}/", None, "read", 200),
     ("get", "/api/batches/{batch}/trace/", None, "read", 200),
+    ("patch", "/api/batches/{batch}/", {"unit_cost": "2.5"}, "cost", 200),
+    ("get", "/api/valuation/", None, "read", 200),
+    ("get", "/api/valuation/export.csv", None, "export", 200),
+    ("get", "/api/valuation/export.xlsx", None, "export", 200),
+    ("get", "/api/reports/rollforward/", None, "read", 200),
+    ("get", "/api/reports/rollforward.csv", None, "export", 200),
+    ("get", "/api/reports/rollforward.xlsx", None, "export", 200),
     ("get", "/api/movements/", None, "read", 200),
     ("get", "/api/movements/{movement}/", None, "read", 200),
     ("put", "/api/movements/{movement}/", {"quantity": "1"}, "ledger", 405),
@@ -332,6 +340,7 @@ ADMIN_ALLOWED = {
     "transfer": {"manager", "superuser"},
     "adjust": {"manager", "accountant", "superuser"},
     "opening-balances": {"manager", "superuser"},
+    "set-cost": {"manager", "accountant", "superuser"},
 }
 CATALOG = {"item": "inventory/item", "location": "inventory/location", "supplier": "inventory/supplier",
            "reason": "movements/adjustmentreason"}
@@ -358,6 +367,7 @@ def _admin_pages():
         ("/admin/movements/movement/adjust/", "adjust", 200),
         ("/admin/movements/movement/opening-balances/", "opening-balances", 200),
         ("/admin/auth/user/{user}/password/", "superuser", 200),
+        ("/admin/lots/batch/{batch}/set-cost/", "set-cost", 200),
     ]
     for key, base in CATALOG.items():
         pages += [
