@@ -88,3 +88,21 @@ def test_operators_neither_see_nor_use_the_set_cost_page(unknown_batch, operator
     # Operators have no admin; a manager sees the link, and the page refuses others.
     assert signed_in(operator).post(url, {"unit_cost": "1"}).status_code in (302, 403)
     assert Batch.objects.get(pk=unknown_batch.pk).unit_cost is None
+
+
+def test_seed_demo_receipts_carry_realistic_unit_costs_a_few_unknown():
+    from django.core.management import call_command
+
+    from reports.selectors import valuation
+
+    call_command("seed_demo")
+    received = Batch.objects.filter(origin="receipt")
+    unknown = received.filter(unit_cost__isnull=True).count()
+    assert 0 < unknown < received.count() * 0.15
+    ldr = {b.number: b.unit_cost for b in Batch.objects.filter(item__sku="LDR-4.1")}
+    assert ldr == {1: Decimal("1840.0000"), 2: Decimal("1912.5000")}
+    report = valuation()
+    ldr_rows = {row.location: row.value for row in report.rows if row.sku == "LDR-4.1"}
+    # Chicago 155 of 0002; Milwaukee 100 of 0001 and 45 of 0002.
+    assert ldr_rows == {"CHI": Decimal("296437.50"), "MKE": Decimal("270062.50")}
+    assert report.unknown_cost_quantity_rows > 0
