@@ -118,7 +118,8 @@ def tie_out(exact: list[Decimal], signs: list[int]) -> list[Decimal]:
     for value, sign in zip(exact[1:-1], signs, strict=True):
         running += sign * value
         current = round_value(running)
-        rounded.append(sign * (current - previous))
+        # previous − current for what takes away: never a negative zero.
+        rounded.append(current - previous if sign > 0 else previous - current)
         previous = current
     rounded.append(round_value(exact[-1]))
     return rounded
