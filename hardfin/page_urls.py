@@ -43,4 +43,5 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("", include("lots.urls")),
     path("", include("movements.urls")),
+    path("", include("reports.urls")),
 ]

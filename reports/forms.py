@@ -1,10 +1,17 @@
 """The accountant's forms: setting a batch's unknown cost."""
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 
 from hardfin.forms import ServiceForm
+from inventory.models import Location
 from movements.forms import UnitCostInput
 from movements.services import batch_cost_set
+
+from .periods import last_month, this_month
+from .selectors import Scope
 
 
 class BatchCostForm(ServiceForm):
@@ -20,3 +27,60 @@ class BatchCostForm(ServiceForm):
 
     def success_message(self, batch) -> str:
         return f"Batch {batch.label} of {batch.item.sku} now costs {batch.unit_cost} a unit."
+
+
+class ScopeFields(forms.Form):
+    """The filters every report page takes: an item (SKU, any case) and a location (code)."""
+
+    item = forms.CharField(required=False, label="SKU", max_length=64)
+    location = forms.ModelChoiceField(
+        required=False, queryset=Location.objects.order_by("code"), to_field_name="code", empty_label="All locations"
+    )
+
+    def scope(self) -> Scope:
+        data = self.cleaned_data if self.is_valid() else {}
+        location = data.get("location")
+        return Scope(item=(data.get("item") or "").strip(), location=location.code if location else "")
+
+
+class ValuationFilterForm(ScopeFields):
+    as_of = forms.DateTimeField(
+        required=False, label="As of", help_text="Empty: now. A date means its start (00:00).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+PRESETS = [("this_month", "This month (so far)"), ("last_month", "Last month"), ("custom", "Custom range")]
+
+
+class RollforwardFilterForm(ScopeFields):
+    period = forms.ChoiceField(required=False, choices=PRESETS, initial="this_month")
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == "custom":
+            if not data.get("date_from"):
+                self.add_error("date_from", "Give the first day of the range.")
+            if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+                self.add_error("date_to", "The last day must not come before the first.")
+        return data
+
+    def period_bounds(self):
+        """(since, until) of the chosen preset or range: calendar days in TIME_ZONE, both ends
+        of a custom range included (``until`` is the midnight after its last day)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        choice = data.get("period") or "this_month"
+        if choice == "last_month":
+            return last_month()
+        if choice == "custom" and data.get("date_from"):
+            since = timezone.make_aware(datetime.datetime.combine(data["date_from"], datetime.time.min))
+            if data.get("date_to"):
+                until = timezone.make_aware(
+                    datetime.datetime.combine(data["date_to"] + datetime.timedelta(days=1), datetime.time.min)
+                )
+            else:
+                until = max(timezone.now(), since)
+            return since, until
+        return this_month()
