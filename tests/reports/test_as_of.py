@@ -1,0 +1,70 @@
+"""Stock at any instant from the ledger (API.md "Stock at any instant"): at each movement's
+``occurred_at`` the rows are exactly the state right after it, shortfalls included."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from inventory.models import StockLevel
+from lots.models import Lot
+from movements.models import Movement
+from movements.services import Line, adjustment_create, build_create, receipt_create, transfer_create
+from reports.selectors import Scope, lots_as_of, stock_rows_as_of, valuation
+
+pytestmark = pytest.mark.django_db
+
+
+def now_state():
+    levels = {(lv.item.sku, lv.location.code): lv.quantity for lv in StockLevel.objects.select_related("item", "location")
+              if lv.quantity}
+    lots = {(lot.item.sku, lot.location.code, lot.batch.label): lot.quantity
+            for lot in Lot.objects.select_related("item", "location", "batch") if lot.quantity}
+    return levels, lots
+
+
+def state_at(as_of):
+    levels = {(row.item.sku, row.location.code): row.quantity for row in stock_rows_as_of(as_of=as_of)}
+    lots = {(lot.item.sku, lot.location.code, lot.batch.label): lot.quantity for lot in lots_as_of(as_of=as_of)}
+    return levels, lots
+
+
+def test_as_of_each_movement_is_exactly_the_state_after_it(item, chicago, milwaukee, supplier, operator, manager):
+    steps = [
+        lambda: receipt_create(supplier=supplier, location=chicago, po_number="PO-1", lines=[Line(item, 100, "10")],
+                               user=operator),
+        lambda: transfer_create(item=item, source=chicago, destination=milwaukee, quantity=25, user=operator),
+        lambda: receipt_create(supplier=supplier, location=chicago, po_number="PO-2", lines=[Line(item, 200, "12.5")],
+                               user=operator),
+        lambda: transfer_create(item=item, source=chicago, destination=milwaukee, quantity=120, user=operator),
+        lambda: build_create(location=milwaukee, reference="B-1", lines=[Line(item, 150)], allow_shortfall=True,
+                             user=operator),
+        lambda: adjustment_create(item=item, location=chicago, direction="down", quantity=5, reason="lost",
+                                  user=manager),
+        # Arrives at Milwaukee, where 5 are short: a settlement at the same instant.
+        lambda: transfer_create(item=item, source=chicago, destination=milwaukee, quantity=20, user=operator),
+    ]
+    seen = []
+    for step in steps:
+        step()
+        seen.append((Movement.objects.order_by("-occurred_at", "-id").first().occurred_at, now_state()))
+    for at, expected in seen:
+        assert state_at(at) == expected
+        assert state_at(at - timedelta(microseconds=1)) != expected
+    # While the shortfall was open, Milwaukee's level stood at -5 with no lots.
+    build_time = seen[4][0]
+    levels, lots = state_at(build_time)
+    assert levels[("LDR-4.1", "MKE")] == Decimal(-5)
+    assert not [key for key in lots if key[1] == "MKE"]
+
+
+def test_as_of_before_anything_is_empty_and_values_follow_the_layers(item, chicago, milwaukee, supplier, operator):
+    receipt_create(supplier=supplier, location=chicago, po_number="PO-1", lines=[Line(item, 100, "10")], user=operator)
+    first = Movement.objects.get()
+    assert stock_rows_as_of(as_of=first.occurred_at - timedelta(seconds=1)) == []
+    transfer_create(item=item, source=chicago, destination=milwaukee, quantity=25, user=operator)
+    [row] = stock_rows_as_of(as_of=first.occurred_at, scope=Scope(location="chi"))
+    assert (row.quantity, row.value) == (Decimal(100), Decimal("1000.00"))
+    assert valuation(as_of=first.occurred_at).total_value == Decimal("1000.00")
+    empty = stock_rows_as_of(as_of=Movement.objects.last().occurred_at, include_empty=True, search="lidar")
+    assert [(r.location.code, r.quantity) for r in empty] == [("CHI", Decimal(75)), ("MKE", Decimal(25))]
