@@ -94,6 +94,18 @@ class TraceLineSerializer(serializers.Serializer):
     user = serializers.CharField(source="movement.user.username")
 
 
+class WhereaboutsSerializer(serializers.Serializer):
+    """Where units of a batch are now: one lot holding units."""
+
+    sku = serializers.CharField(source="item.sku")
+    batch = serializers.CharField(source="batch.label")
+    location = serializers.CharField(source="location.code")
+    location_name = serializers.CharField(source="location.name")
+    quantity = ApiQuantityField()
+    unit_cost = ApiUnitCostField(source="batch.unit_cost", read_only=True)
+    value = ApiValueField(source="exact_value")
+
+
 class ReceiptResultSerializer(serializers.Serializer):
     po_number = serializers.CharField()
     shipment_number = serializers.CharField()

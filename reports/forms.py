@@ -7,11 +7,12 @@ from django.utils import timezone
 
 from hardfin.forms import ServiceForm
 from inventory.models import Location
+from lots.models import Batch
 from movements.forms import UnitCostInput
 from movements.services import batch_cost_set
 
 from .periods import last_month, this_month
-from .selectors import Scope
+from .selectors import Scope, recall_batches
 
 
 class BatchCostForm(ServiceForm):
@@ -84,3 +85,31 @@ class RollforwardFilterForm(ScopeFields):
                 until = max(timezone.now(), since)
             return since, until
         return this_month()
+
+
+class RecallForm(forms.Form):
+    """Where a recall starts: a batch (SKU and number), a supplier, or a PO number."""
+
+    sku = forms.CharField(required=False, label="SKU", max_length=64)
+    batch = forms.IntegerField(required=False, min_value=1, label="Batch number", help_text="With the SKU: 1 for 0001.")
+    supplier = forms.CharField(required=False, max_length=32, label="Supplier code")
+    po_number = forms.CharField(required=False, max_length=64, label="PO number")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("batch") and not (data.get("sku") or "").strip():
+            self.add_error("sku", "Give the SKU of the batch.")
+        return data
+
+    def batches(self):
+        if not self.is_bound or not self.is_valid():
+            return None
+        data = self.cleaned_data
+        if data.get("sku") and data.get("batch"):
+            found = Batch.objects.filter(item__sku__iexact=data["sku"].strip(), number=data["batch"]).first()
+            return recall_batches(batch_id=found.pk) if found else []
+        if data.get("supplier"):
+            return recall_batches(supplier=data["supplier"])
+        if data.get("po_number"):
+            return recall_batches(po_number=data["po_number"])
+        return None

@@ -403,17 +403,6 @@ def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> 
     return Rollforward(since=since, until=until, rows=shown)
 
 
-def batches_of(*, batch: Batch | None = None, supplier=None, po_number: str = "") -> list[Batch]:
-    """The batches a recall starts from: one batch, every batch of a supplier, or every batch
-    received on a PO number (any case)."""
-    queryset = Batch.objects.select_related("item", "supplier").order_by("item__sku", "number")
-    if batch is not None:
-        return [batch]
-    if supplier is not None:
-        return list(queryset.filter(supplier=supplier))
-    if po_number:
-        return list(queryset.filter(po_number__iexact=po_number.strip()))
-    return []
 
 
 # --- stock rows at an instant (the doors of /api/stock/ and the inventory page) -------------
@@ -457,3 +446,43 @@ def stock_rows_as_of(*, as_of: datetime, scope: Scope = Scope(), search: str = "
         rows.append(StockRowAsOf(item, location, levels[item_id, location_id], holding))
     rows.sort(key=lambda row: (row.item.sku.lower(), row.location.code.lower()))
     return rows
+
+
+# --- recall trace -------------------------------------------------------------------------------
+
+#: The kinds of movement whose lines use units up (they leave stock for good).
+CONSUMING = [Kind.BUILD, Kind.REPLACEMENT, Kind.ADJUSTMENT, Kind.SETTLEMENT]
+
+
+def recall_batches(*, batch_id: int | None = None, supplier: str = "", po_number: str = "") -> list[Batch]:
+    """The batches a recall starts from: one batch, every batch from a supplier (code, any
+    case), or every batch received on a PO number (any case)."""
+    queryset = Batch.objects.select_related("item", "supplier").order_by("item__sku", "number")
+    if batch_id is not None:
+        return list(queryset.filter(pk=batch_id))
+    if supplier:
+        return list(queryset.filter(supplier__code__iexact=supplier.strip()))
+    if po_number:
+        return list(queryset.filter(po_number__iexact=po_number.strip()))
+    return []
+
+
+def whereabouts(batch_ids) -> list[Lot]:
+    """Where every unit of these batches is now: their lots holding units, by location then
+    item and batch. One query."""
+    return list(
+        Lot.objects.non_empty().filter(batch_id__in=list(batch_ids))
+        .select_related("batch", "batch__supplier", "item", "location")
+        .order_by("location__code", "item__sku", "batch__number")
+    )
+
+
+def consumptions(batch_ids) -> list[MovementLine]:
+    """Every ledger line that used units of these batches up (builds, replacements, downward
+    adjustments, settlements), in time order. One query."""
+    return list(
+        MovementLine.objects.filter(batch_id__in=list(batch_ids), movement__kind__in=CONSUMING,
+                                    from_location__isnull=False)
+        .select_related("movement", "movement__user", "movement__item", "batch", "from_location")
+        .order_by("movement__occurred_at", "movement_id", "id")
+    )

@@ -54,3 +54,4 @@ class RollforwardRowSerializer(serializers.Serializer):
 
     def to_representation(self, row):
         return super().to_representation(flat_row(row))
+

@@ -12,6 +12,7 @@ urlpatterns = [
          name="valuation-csv"),
     path("reports/valuation/export.xlsx", views.ValuationPageView.as_view(), {"file_format": "xlsx"},
          name="valuation-xlsx"),
+    path("reports/recall/", views.RecallPageView.as_view(), name="recall"),
     path("reports/rollforward/", views.RollforwardPageView.as_view(), name="rollforward"),
     path("reports/rollforward/export.csv", views.RollforwardPageView.as_view(), {"file_format": "csv"},
          name="rollforward-csv"),

@@ -15,7 +15,7 @@ from hardfin.pagination import PAGE_SIZE, paginate
 from hardfin.permissions import EXPORT_INVENTORY
 
 from . import exports, selectors
-from .forms import RollforwardFilterForm, ValuationFilterForm
+from .forms import RecallForm, RollforwardFilterForm, ValuationFilterForm
 from .selectors import COLUMNS
 
 
@@ -86,3 +86,30 @@ class RollforwardPageView(StaffPageMixin, TemplateView):
         return context
 
 
+
+
+class RecallPageView(StaffPageMixin, TemplateView):
+    """From a batch, a supplier or a PO number: where every unit is now (lots with units, by
+    location) and every movement that used units of it up. Three queries however many
+    batches."""
+
+    template_name = "reports/recall.html"
+    section = "recall"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = RecallForm(self.request.GET or None)
+        found = form.batches()
+        context.update(form=form, batches=found)
+        if found:
+            ids = [batch.pk for batch in found]
+            lots = selectors.whereabouts(ids)
+            by_location: dict[str, dict] = {}
+            for lot in lots:
+                group = by_location.setdefault(lot.location.code, {"location": lot.location, "lots": [], "units": []})
+                group["lots"].append(lot)
+            context.update(
+                whereabouts=list(by_location.values()), lots_count=len(lots),
+                consumed=selectors.consumptions(ids),
+            )
+        return context

@@ -272,6 +272,7 @@ PAGES = [
     ("/reports/valuation/export.csv", "view", 200),
     ("/reports/valuation/export.xlsx", "view", 200),
     ("/reports/rollforward/", "view", 200),
+    ("/reports/recall/?supplier=ACME", "view", 200),
     ("/reports/rollforward/export.csv", "view", 200),
     ("/reports/rollforward/export.xlsx", "view", 200),
     ("/accounts/login/", "public", 200),
