@@ -3,6 +3,17 @@
 
 from django.urls import path
 
+from inventory.api import StockByItemView, StockByLocationView, StockExportView, StockRowsView
+from lots.api import LotViewSet
+
+from .instant_api import (
+    LotsAsOfView,
+    StockByItemAsOfView,
+    StockByLocationAsOfView,
+    StockExportAsOfView,
+    StockRowsAsOfView,
+    instant_or,
+)
 from .api import (
     BatchCostViewSet,
     RollforwardExportView,
@@ -12,6 +23,13 @@ from .api import (
 )
 
 urlpatterns = [
+    # as_of / with_value on the stock and lot lists (answered from the ledger), else as usual.
+    path("stock/", instant_or(StockRowsView.as_view(), StockRowsAsOfView), name="stock-list"),
+    path("stock/by-item/", instant_or(StockByItemView.as_view(), StockByItemAsOfView), name="stock-by-item"),
+    path("stock/by-location/", instant_or(StockByLocationView.as_view(), StockByLocationAsOfView),
+         name="stock-by-location"),
+    path("stock/export.csv", instant_or(StockExportView.as_view(), StockExportAsOfView), name="stock-export"),
+    path("lots/", instant_or(LotViewSet.as_view({"get": "list"}), LotsAsOfView), name="lot-list"),
     path("batches/<int:pk>/", BatchCostViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
          name="batch-detail"),
     path("valuation/", ValuationView.as_view(), name="valuation"),

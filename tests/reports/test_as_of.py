@@ -68,3 +68,39 @@ def test_as_of_before_anything_is_empty_and_values_follow_the_layers(item, chica
     assert valuation(as_of=first.occurred_at).total_value == Decimal("1000.00")
     empty = stock_rows_as_of(as_of=Movement.objects.last().occurred_at, include_empty=True, search="lidar")
     assert [(r.location.code, r.quantity) for r in empty] == [("CHI", Decimal(75)), ("MKE", Decimal(25))]
+
+
+# --- the API doors ------------------------------------------------------------------------------
+
+from tests.api_support import api  # noqa: E402,F401
+
+
+def test_api_as_of_on_stock_lots_and_export(api, item, chicago, milwaukee, supplier, operator):
+    receipt_create(supplier=supplier, location=chicago, po_number="PO-1", lines=[Line(item, 100, "10")], user=operator)
+    transfer_create(item=item, source=chicago, destination=milwaukee, quantity=25, user=operator)
+    at = Movement.objects.order_by("id").last().occurred_at.isoformat()
+    receipt_create(supplier=supplier, location=chicago, po_number="PO-2", lines=[Line(item, 200, "12.5")],
+                   user=operator)
+    client = api(operator)
+    rows = client.get("/api/stock/", {"as_of": at}).json()
+    assert [(r["location"], r["quantity"]) for r in rows["results"]] == [("CHI", "75"), ("MKE", "25")]
+    assert "value" not in rows["results"][0] and "currency" not in rows
+    valued = client.get("/api/stock/", {"as_of": at, "with_value": "true"}).json()
+    assert valued["currency"] == "USD"
+    assert [(r["value"], r["unknown_cost_quantity"]) for r in valued["results"]] == [("750.00", "0"), ("250.00", "0")]
+    by_item = client.get("/api/stock/by-item/", {"as_of": at}).json()["results"]
+    assert [(r["sku"], r["quantity"], r["locations"]) for r in by_item] == [("LDR-4.1", "100", 2)]
+    by_location = client.get("/api/stock/by-location/", {"as_of": at, "with_value": "1"}).json()["results"]
+    assert [(r["location"], r["quantity"], r["value"]) for r in by_location] == [("CHI", "75", "750.00"),
+                                                                                 ("MKE", "25", "250.00")]
+    lots = client.get("/api/lots/", {"as_of": at, "location": "CHI"}).json()["results"]
+    assert [(lot["batch"], lot["quantity"]) for lot in lots] == [("0001", "75")]
+    export = client.get("/api/stock/export.csv", {"as_of": at})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert text.splitlines() == ["SKU,Item name,Location,Quantity", "LDR-4.1,Lidar unit 4.1,Chicago Warehouse,75",
+                                 "LDR-4.1,Lidar unit 4.1,Milwaukee Operations Center,25"]
+    # Without as_of: now, as before.
+    now = client.get("/api/stock/").json()["results"]
+    assert [(r["location"], r["quantity"]) for r in now] == [("CHI", "275"), ("MKE", "25")]
+    assert client.get("/api/stock/", {"as_of": "not-a-time"}).status_code == 400
+    assert client.get("/api/lots/", {"as_of": "2026-13-45"}).status_code == 400
