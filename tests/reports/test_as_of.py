@@ -104,3 +104,37 @@ def test_api_as_of_on_stock_lots_and_export(api, item, chicago, milwaukee, suppl
     assert [(r["location"], r["quantity"]) for r in now] == [("CHI", "275"), ("MKE", "25")]
     assert client.get("/api/stock/", {"as_of": "not-a-time"}).status_code == 400
     assert client.get("/api/lots/", {"as_of": "2026-13-45"}).status_code == 400
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+from django.utils import timezone as _tz  # noqa: E402
+
+from tests.admin_support import signed_in  # noqa: E402
+from tests.pages_support import html_of  # noqa: E402
+
+
+def test_inventory_page_as_of_by_item_location_lots_and_export(item, chicago, milwaukee, supplier, operator):
+    receipt_create(supplier=supplier, location=chicago, po_number="PO-1", lines=[Line(item, 100, "10")], user=operator)
+    transfer_create(item=item, source=chicago, destination=milwaukee, quantity=25, user=operator)
+    at = _tz.localtime(Movement.objects.order_by("id").last().occurred_at).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    receipt_create(supplier=supplier, location=chicago, po_number="PO-2", lines=[Line(item, 200, "12.5")],
+                   user=operator)
+    client = signed_in(operator)
+    assert 'name="as_of"' in html_of(client.get("/inventory/"))
+    html = html_of(client.get("/inventory/", {"as_of": at}))
+    assert "Inventory as of" in html
+    assert '<span class="num group-total">100</span>' in html
+    assert "0001: 75" in html and "0002" not in html
+    assert f"as_of={at}".replace(":", "%3A") in html  # the Export data link carries the instant
+    by_location = html_of(client.get("/inventory/", {"as_of": at, "view": "location"}))
+    assert "Milwaukee Operations Center" in by_location and "0001: 25" in by_location
+    export = client.get("/inventory/export.csv", {"as_of": at})
+    assert b"".join(export.streaming_content).decode("utf-8-sig").splitlines()[1:] == [
+        "LDR-4.1,Lidar unit 4.1,Chicago Warehouse,75", "LDR-4.1,Lidar unit 4.1,Milwaukee Operations Center,25"]
+    item_page = html_of(client.get("/items/LDR-4.1/", {"as_of": at}))
+    assert '<span class="as-of-total">100 ea</span>' in item_page
+    assert "750.00" in item_page
+    assert "is not an ISO 8601 time" in html_of(client.get("/inventory/", {"as_of": "garbage"}))
+    # Without as_of, the usual page.
+    assert "Inventory as of" not in html_of(client.get("/inventory/"))
