@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -14,6 +16,7 @@ from hardfin.api.idempotency import idempotent
 from hardfin.api.money import ApiValueField
 from hardfin.api.pagination import PageNumberPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
+from hardfin.api.schema import HardfinAutoSchema
 from hardfin.api.views import FirstRendererNegotiation
 from hardfin.errors import InvalidInput
 from hardfin.money import currency
@@ -24,6 +27,17 @@ from movements.services import SET_UNIT_COST, batch_cost_set
 from . import exports, selectors
 from .periods import parse_instant, period
 from .serializers import RollforwardRowSerializer, ValuationRowSerializer
+
+
+class ReportSchema(HardfinAutoSchema):
+    """The reports read their filters themselves (no filter backend): a malformed instant or
+    period is a 400 like any malformed filter."""
+
+    def _error_responses(self):
+        errors = super()._error_responses()
+        if self.method in SAFE_METHODS:
+            errors[400] = ("ValidationError", "A malformed filter value.")
+        return errors
 
 
 def scope_of(request) -> selectors.Scope:
@@ -80,7 +94,7 @@ class ValuationPagination(PageNumberPagination):
         valuation = self.valuation
         response.data = {
             "currency": currency(),
-            "as_of": serializers.DateTimeField().to_representation(valuation.as_of) if valuation.as_of else None,
+            "as_of": serializers.DateTimeField().to_representation(valuation.as_of or self.now),
             "total_value": ApiValueField().to_representation(valuation.total_value),
             "unknown_cost_quantity_rows": valuation.unknown_cost_quantity_rows,
             **response.data,
@@ -91,7 +105,7 @@ class ValuationPagination(PageNumberPagination):
         paginated = super().get_paginated_response_schema(schema)
         paginated["properties"] = {
             "currency": {"type": "string", "example": "USD"},
-            "as_of": {"type": "string", "format": "date-time", "nullable": True},
+            "as_of": {"type": "string", "format": "date-time", "description": "The instant valued (now by default)."},
             "total_value": {"type": "string", "example": "1250.00"},
             "unknown_cost_quantity_rows": {"type": "integer"},
             **paginated["properties"],
@@ -104,12 +118,15 @@ class ValuationView(generics.ListAPIView):
     """Item-location rows with stock > 0 at ``as_of``, valued at FIFO cost layers (each lot at
     its own batch's cost). ``total_value`` covers every row, not one page."""
 
+    schema = ReportSchema()
     permission_classes = [InventoryAccess]
     serializer_class = ValuationRowSerializer
     pagination_class = ValuationPagination
     filter_backends = []
 
     def list(self, request, *args, **kwargs):
+        # Read before the valuation, so "now" is no later than what it covers.
+        self.paginator.now = timezone.now()
         valuation = selectors.valuation(as_of=as_of_of(request), scope=scope_of(request))
         self.paginator.valuation = valuation
         page = self.paginate_queryset(valuation.rows)
@@ -117,6 +134,7 @@ class ValuationView(generics.ListAPIView):
 
 
 class ExportView(generics.GenericAPIView):
+    schema = ReportSchema()
     permission_classes = [CanExport]
     pagination_class = None
     filter_backends = []
@@ -164,6 +182,7 @@ class RollforwardView(generics.ListAPIView):
     """One row per item-location that had stock or a movement in the period; quantities of
     stock levels and values of the lots' units, each row tying exactly."""
 
+    schema = ReportSchema()
     permission_classes = [InventoryAccess]
     serializer_class = RollforwardRowSerializer
     pagination_class = RollforwardPagination
@@ -187,3 +206,18 @@ class RollforwardExportView(ExportView):
         report = selectors.rollforward(since=since, until=until, scope=scope_of(request))
         return exports.rollforward_response(report, file_format=self.file_format)
 
+
+
+XLSX_RESPONSE = {(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY}
+
+
+@extend_schema(parameters=[AS_OF, *SCOPE_PARAMETERS], responses=XLSX_RESPONSE,
+               description="The valuation export's rows as an Excel workbook (numbers as numbers).")
+class ValuationXlsxView(ValuationExportView):
+    file_format = "xlsx"
+
+
+@extend_schema(parameters=[*PERIOD_PARAMETERS, *SCOPE_PARAMETERS], responses=XLSX_RESPONSE,
+               description="The rollforward's rows as an Excel workbook (numbers as numbers).")
+class RollforwardXlsxView(RollforwardExportView):
+    file_format = "xlsx"

@@ -18,8 +18,10 @@ from .api import (
     BatchCostViewSet,
     RollforwardExportView,
     RollforwardView,
+    RollforwardXlsxView,
     ValuationExportView,
     ValuationView,
+    ValuationXlsxView,
 )
 
 urlpatterns = [
@@ -34,9 +36,9 @@ urlpatterns = [
          name="batch-detail"),
     path("valuation/", ValuationView.as_view(), name="valuation"),
     path("valuation/export.csv", ValuationExportView.as_view(), name="valuation-export"),
-    path("valuation/export.xlsx", ValuationExportView.as_view(file_format="xlsx"), name="valuation-export-xlsx"),
+    path("valuation/export.xlsx", ValuationXlsxView.as_view(), name="valuation-export-xlsx"),
     path("reports/rollforward/", RollforwardView.as_view(), name="rollforward"),
     path("reports/rollforward.csv", RollforwardExportView.as_view(), name="rollforward-export"),
-    path("reports/rollforward.xlsx", RollforwardExportView.as_view(file_format="xlsx"),
+    path("reports/rollforward.xlsx", RollforwardXlsxView.as_view(),
          name="rollforward-export-xlsx"),
 ]

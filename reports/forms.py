@@ -1,4 +1,4 @@
-"""The accountant's forms: setting a batch's unknown cost."""
+"""The accountant's forms: setting a batch's unknown cost, the report filters, the recall's start."""
 
 import datetime
 

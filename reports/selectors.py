@@ -38,12 +38,6 @@ class Scope:
     item: str = ""
     location: str = ""
 
-    def items(self):
-        return Item.objects.filter(sku__iexact=self.item) if self.item else None
-
-    def locations(self):
-        return Location.objects.filter(code__iexact=self.location) if self.location else None
-
 
 def _scoped(queryset, scope: Scope, *, item: str, location: str):
     if scope.item:
@@ -128,9 +122,6 @@ def lots_as_of(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool = Fa
     wanted = {(batch_id, location_id): quantity for (_, location_id, batch_id), quantity in sums.items()}
     if not wanted:
         return []
-    match = Q()
-    for batch_id, location_id in wanted:
-        match |= Q(batch_id=batch_id, location_id=location_id)
     lots = []
     for lot in (
         Lot.objects.filter(batch_id__in={b for b, _ in wanted}, location_id__in={loc for _, loc in wanted})

@@ -186,3 +186,14 @@ def test_query_counts_do_not_grow_with_rows(api, chicago, milwaukee, supplier, o
         receipt_create(supplier=supplier, location=chicago, po_number="P", lines=[Line(other, "5", "1")], user=operator)
         transfer_create(item=other, source=chicago, destination=milwaukee, quantity="2", user=operator)
     assert count() == one
+
+
+def test_valuation_says_which_instant_it_values(api, example, operator):
+    before = timezone.now()
+    body = api(operator).get("/api/valuation/").json()
+    from django.utils.dateparse import parse_datetime
+
+    assert parse_datetime(body["as_of"]) >= before
+    at = "2000-01-01T00:00:00Z"
+    body = api(operator).get("/api/valuation/", {"as_of": at}).json()
+    assert (parse_datetime(body["as_of"]), body["results"], body["total_value"]) == (parse_datetime(at), [], "0.00")
