@@ -11,7 +11,12 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file (?script): no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # First: it answers as_of on the stock and lot lists and adds PATCH (the unknown unit
+    # cost) to lots' batch detail, handing everything else to the views below.
+    path("", include("reports.api_urls")),
     path("", include("inventory.api_urls")),
+    # Before lots: it adds PATCH (the unknown unit cost) to lots' batch detail.
+    path("", include("reports.api_urls")),
     path("", include("lots.api_urls")),
     path("", include("movements.api_urls")),
     re_path(r"^.*$", not_found),

@@ -41,6 +41,8 @@ accounts = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="lots:inventory"), name="home"),
     path("accounts/", include(accounts)),
+    # First: it answers ?as_of= on the inventory pages and hands the rest to lots' pages.
+    path("", include("reports.urls")),
     path("", include("lots.urls")),
     path("", include("movements.urls")),
 ]

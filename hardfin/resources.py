@@ -8,6 +8,7 @@ for what only the movement services write.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 
 from django.core.exceptions import ValidationError
@@ -88,6 +89,25 @@ class MomentWidget(widgets.DateTimeWidget):
         if value is None:
             return ""
         return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+class MoneyWidget(widgets.DecimalWidget):
+    """A unit cost (4 places) or a value (rounded half-up to cents); empty when unknown."""
+
+    def __init__(self, *, places: int = 2, **kwargs):
+        self.places = places
+        super().__init__(**kwargs)
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return None if kwargs.get("force_native_type") else ""
+        value = Decimal(value).quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)
+        return value if kwargs.get("force_native_type") else f"{value:.{self.places}f}"
+
+
+def money_field(name: str, *, attribute: str | None = None, places: int = 2):
+    return fields.Field(attribute=attribute or name, column_name=name, widget=MoneyWidget(places=places),
+                        readonly=True)
 
 
 def text_field(name: str, *, keep_when_blank: bool = False, attribute: str | None = None, readonly=False):

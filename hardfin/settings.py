@@ -16,6 +16,7 @@ DEFAULT_FROM_EMAIL  the mail server; password reset is offered only when EMAIL_H
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -113,6 +114,7 @@ INSTALLED_APPS = [
     "inventory",
     "lots",
     "movements",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +276,11 @@ LOGGING = {
 #: How many times a write is retried after a deadlock, a serialization failure or a locked
 #: SQLite database before the user is told the database is busy.
 HARDFIN_WRITE_RETRIES = 3
+
+#: The installation's one currency (ISO 4217 code), carried by every response with values.
+HARDFIN_CURRENCY = os.environ.get("HARDFIN_CURRENCY", "").strip().upper() or "USD"
+if not re.fullmatch(r"[A-Z]{3}", HARDFIN_CURRENCY):
+    raise ImproperlyConfigured(f"HARDFIN_CURRENCY must be an ISO 4217 code such as USD, not {HARDFIN_CURRENCY!r}")
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,6 +4,7 @@ location). FIFO order is batch creation order, which is also batch number order 
 from django.db import models
 from django.db.models import Q
 
+from hardfin.money import UnitCostField, exact_value
 from hardfin.quantities import QuantityField
 from inventory.models import Item, Location, Supplier
 
@@ -26,14 +27,21 @@ class Batch(models.Model):
     reference = models.CharField(max_length=128, blank=True)
     received_at = models.DateTimeField()
     initial_quantity = QuantityField()
+    #: What one unit of this batch cost (FIFO cost layer); null while unknown. Set once, on
+    #: arrival or later when the invoice comes, and never changed after.
+    unit_cost = UnitCostField()
 
     class Meta:
         ordering = ["item_id", "number"]
         verbose_name_plural = "batches"
         default_permissions = ("view",)
+        permissions = [("set_unit_cost", "Can set a batch's unknown unit cost")]
         constraints = [
             models.UniqueConstraint(fields=["item", "number"], name="batch_item_number_unique"),
             models.CheckConstraint(condition=Q(initial_quantity__gt=0), name="batch_initial_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_cost__isnull=True) | Q(unit_cost__gte=0), name="batch_unit_cost_not_negative"
+            ),
         ]
 
     def __str__(self):
@@ -99,3 +107,12 @@ class Lot(models.Model):
 
     def __str__(self):
         return f"{self.batch} @ {self.location.code}: {self.quantity}"
+
+    @property
+    def unit_cost(self):
+        return self.batch.unit_cost
+
+    @property
+    def exact_value(self):
+        """quantity × the batch's cost, exactly; None while the cost is unknown."""
+        return exact_value(self.quantity, self.batch.unit_cost)

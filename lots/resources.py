@@ -3,6 +3,7 @@ movements)."""
 
 from hardfin.resources import (
     ExportOnlyResource,
+    money_field,
     moment_field,
     quantity_field,
     text_field,
@@ -23,13 +24,15 @@ class LotResource(ExportOnlyResource):
     po_number = text_field("po_number", attribute="batch__po_number", readonly=True)
     reference = text_field("reference", attribute="batch__reference", readonly=True)
     received_at = moment_field("received_at", attribute="batch__received_at")
+    unit_cost = money_field("unit_cost", attribute="batch__unit_cost", places=4)
+    value = money_field("value", attribute="exact_value")
 
     class Meta:
         model = Lot
         name = "Lots"
         fields = (
             "sku", "batch", "location", "location_name", "quantity", "unit",
-            "origin", "supplier", "po_number", "reference", "received_at",
+            "origin", "supplier", "po_number", "reference", "received_at", "unit_cost", "value",
         )
 
 
@@ -44,11 +47,12 @@ class BatchResource(ExportOnlyResource):
     received_at = moment_field("received_at")
     initial_quantity = quantity_field("initial_quantity")
     on_hand = quantity_field("on_hand")
+    unit_cost = money_field("unit_cost", places=4)
 
     class Meta:
         model = Batch
         name = "Batches"
         fields = (
             "sku", "batch", "origin", "supplier", "po_number", "shipment_number", "reference",
-            "received_at", "initial_quantity", "on_hand",
+            "received_at", "initial_quantity", "on_hand", "unit_cost",
         )

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from hardfin.api.fields import ApiQuantityField
+from hardfin.api.money import ApiUnitCostField, ApiValueField
 
 from .models import Batch
 
@@ -20,6 +21,9 @@ class LotSerializer(serializers.Serializer):
     reference = serializers.CharField(source="batch.reference",
                                       help_text="The PO number, or the reason of an upward adjustment.")
     received_at = serializers.DateTimeField(source="batch.received_at")
+    unit_cost = ApiUnitCostField(source="batch.unit_cost", read_only=True,
+                                 help_text="The batch's unit cost (null while unknown).")
+    value = ApiValueField(source="exact_value", help_text="quantity × unit_cost, rounded half-up to 2 places.")
 
 
 class BatchSerializer(serializers.Serializer):
@@ -34,3 +38,5 @@ class BatchSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField()
     initial_quantity = ApiQuantityField()
     on_hand = ApiQuantityField(help_text="Units of this batch still in stock, over all locations.")
+    unit_cost = ApiUnitCostField(read_only=True, help_text="What one unit cost; null while unknown (set it once "
+                                                           "with PATCH).")

@@ -8,7 +8,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
 
 from hardfin.api.idempotency import idempotent
-from hardfin.api.pagination import LedgerPagination, TimeOrdering
+from hardfin.api.pagination import LedgerPagination, PageNumberPagination, TimeOrdering
 from hardfin.api.permissions import InventoryAccess
 from hardfin.api.views import DetailIgnoresFilters
 from lots.models import Batch
@@ -27,9 +27,25 @@ from .serializers import (
     ShortfallSerializer,
     TraceLineSerializer,
     TransferInputSerializer,
+    WhereaboutsSerializer,
 )
 
 Kind = Movement.Kind
+
+
+class TracePagination(PageNumberPagination):
+    """A trace's pages, with the batch's ``whereabouts`` (all of them, on every page)."""
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["whereabouts"] = WhereaboutsSerializer(self.whereabouts, many=True).data
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["whereabouts"] = {"type": "array", "items": {"type": "object"},
+                                                  "description": "Lots of the batch holding units now."}
+        return paginated
 
 
 class MovementViewSet(DetailIgnoresFilters, viewsets.ReadOnlyModelViewSet):
@@ -95,7 +111,7 @@ class AdjustmentView(MovementWriteView):
     def record(self, data, *, user):
         movement = services.adjustment_create(
             item=data["sku"], location=data["location"], direction=data["direction"], quantity=data["quantity"],
-            reason=data["reason"], note=data["note"], user=user,
+            reason=data["reason"], note=data["note"], user=user, unit_cost=data["unit_cost"],
         )
         return movement
 
@@ -110,7 +126,7 @@ class ReceiptView(MovementWriteView):
         return services.receipt_create(
             supplier=data["supplier"], location=data["location"], po_number=data["po_number"],
             shipment_number=data["shipment_number"], note=data["note"], user=user,
-            lines=[services.Line(line["sku"], line["quantity"]) for line in data["lines"]],
+            lines=[services.Line(line["sku"], line["quantity"], line["unit_cost"]) for line in data["lines"]],
         )
 
 
@@ -164,12 +180,15 @@ class ShortfallViewSet(DetailIgnoresFilters, viewsets.ReadOnlyModelViewSet):
 
 
 class BatchTraceView(generics.ListAPIView):
-    """Every ledger line that moved units of this batch, in time order: where they went."""
+    """Every ledger line that moved units of this batch, in time order: where they went; and
+    ``whereabouts``, the lots of it holding units now (where every unit is)."""
 
     permission_classes = [InventoryAccess]
     serializer_class = TraceLineSerializer
+    pagination_class = TracePagination
     filter_backends = []
 
     def get_queryset(self):
         batch = get_object_or_404(Batch, pk=self.kwargs["pk"])
+        self.paginator.whereabouts = selectors.batch_whereabouts(batch)
         return selectors.batch_trace(batch)

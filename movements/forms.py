@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.utils.functional import lazy
 
 from hardfin.errors import InsufficientStock, InventoryError
 from hardfin.forms import QuantityInput, ServiceForm
+from hardfin.money import currency
 from hardfin.quantities import Quantity, fmt
 from inventory.forms import ItemField, LocationField, SupplierField
 from inventory.models import Location
@@ -48,6 +50,22 @@ def new_batch(movement: Movement) -> str:
 def amount(movement: Movement) -> str:
     """``120 ea of LDR-4.1``."""
     return f"{Quantity(movement.quantity, movement.item.unit)} of {movement.item.sku}"
+
+
+#: "Unit cost (USD)", read when shown, so the currency setting is the one in force.
+unit_cost_label = lazy(lambda: f"Unit cost ({currency()})", str)
+
+
+class UnitCostInput(forms.CharField):
+    """A unit cost kept as typed: the services read it exactly and say what is wrong with it.
+    Empty = unknown."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("label", unit_cost_label())
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "class": "quantity"})
 
 
 # --- one item ---------------------------------------------------------------------------------
@@ -89,12 +107,15 @@ class AdjustmentForm(ServiceForm):
     note = forms.CharField(
         required=False, widget=NOTE_WIDGET, help_text="Required when the reason asks for it (Other)."
     )
+    unit_cost = UnitCostInput(
+        help_text="Units added only: what one unit cost. Leave empty to use the item's newest known cost."
+    )
 
     def perform(self, user) -> Movement:
         data = self.cleaned_data
         return adjustment_create(
             item=data["sku"], location=data["location"], direction=data["direction"], quantity=data["quantity"],
-            reason=data["reason"], user=user, note=data["note"],
+            reason=data["reason"], user=user, note=data["note"], unit_cost=data["unit_cost"] or None,
         )
 
     def success_message(self, movement: Movement) -> str:
@@ -165,21 +186,35 @@ class BaseLineFormSet(forms.BaseFormSet):
 LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=5, max_num=50, absolute_max=50)
 
 
+class ReceiptLineForm(LineForm):
+    unit_cost = UnitCostInput()
+
+
+ReceiptLineFormSet = forms.formset_factory(
+    ReceiptLineForm, formset=BaseLineFormSet, extra=5, max_num=50, absolute_max=50
+)
+
+
 class LinesForm(ServiceForm):
     """A header form with a formset of (SKU, quantity) lines under the prefix ``lines``.
     An initial ``sku`` pre-fills the first line."""
 
+    line_formset = LineFormSet
+
     def __init__(self, data=None, *args, initial=None, **kwargs):
         super().__init__(data, *args, initial=initial, **kwargs)
         sku = (initial or {}).get("sku")
-        self.lines = LineFormSet(data, prefix="lines", prefill=[{"sku": sku}] if sku else [])
+        self.lines = self.line_formset(data, prefix="lines", prefill=[{"sku": sku}] if sku else [])
 
     def is_valid(self) -> bool:
         header_valid = super().is_valid()
         return self.lines.is_valid() and header_valid
 
     def line_data(self) -> list[Line]:
-        return [Line(form.cleaned_data["sku"], form.cleaned_data["quantity"]) for form in self.lines.filled_forms()]
+        return [
+            Line(form.cleaned_data["sku"], form.cleaned_data["quantity"], form.cleaned_data.get("unit_cost") or None)
+            for form in self.lines.filled_forms()
+        ]
 
     def place_error(self, exc: InventoryError) -> None:
         """Line errors go next to the line's field; every short line gets its own message."""
@@ -189,7 +224,7 @@ class LinesForm(ServiceForm):
                 for form in filled:
                     if form.cleaned_data["sku"].sku == shortage.sku:
                         form.add_error("quantity", str(InsufficientStock([shortage])))
-        elif exc.line is not None and exc.field in LineForm.base_fields:
+        elif exc.line is not None and exc.field in self.lines.form.base_fields:
             # Shown on the line's own row (the service counts filled lines only).
             filled[exc.line].add_error(exc.field, exc.message)
         else:
@@ -197,6 +232,8 @@ class LinesForm(ServiceForm):
 
 
 class ReceiptForm(LinesForm):
+    line_formset = ReceiptLineFormSet
+
     supplier = SupplierField()
     location = LocationField(label="Received at")
     po_number = forms.CharField(label="PO number", max_length=64)

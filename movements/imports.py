@@ -2,7 +2,7 @@
 from one CSV file as ordinary ledger entries, all or nothing.
 
 Each row (``sku``, ``location``, ``quantity``; optional ``supplier``, ``po_number``,
-``received_at``) becomes
+``received_at``, ``unit_cost``) becomes
 - a **receipt** from that supplier when the row names one (PO number ``po_number``, or
   ``OPENING`` when blank), so the batch keeps its supplier; or
 - an **upward adjustment** with reason ``count_correction`` and the note "Opening balance"
@@ -36,6 +36,7 @@ from hardfin.csv import NUL_IN_CELL, unescape_cell
 from hardfin.db import retry_on_conflict
 from hardfin.errors import ConflictError, InvalidInput, PermissionDeniedError, UnknownObject
 from hardfin.identifiers import has_nul
+from hardfin.money import check_unit_cost
 from hardfin.quantities import check_quantity
 from inventory.models import Item, Location, Supplier
 from inventory.services import key_field, require_active
@@ -46,7 +47,7 @@ from .services import Line, adjustment_create, receipt_create, user_can
 
 Kind = Movement.Kind
 
-COLUMNS = ("sku", "location", "quantity", "supplier", "po_number", "received_at")
+COLUMNS = ("sku", "location", "quantity", "supplier", "po_number", "received_at", "unit_cost")
 REQUIRED_COLUMNS = ("sku", "location", "quantity")
 #: PO number of an opening-balance receipt whose row gives none.
 OPENING_PO_NUMBER = "OPENING"
@@ -102,6 +103,8 @@ class OpeningBalance:
     supplier: Supplier | None
     po_number: str
     received_at: datetime.datetime | None
+    #: The batch's unit cost; None when the cell is blank (unknown).
+    unit_cost: Decimal | None = None
 
     @property
     def kind(self) -> str:
@@ -239,11 +242,14 @@ def opening_balances_check(*, rows: Iterable[Mapping[str, str]]) -> list[Opening
         if po_number and not supplier_code:
             problems.append(InvalidInput("A PO number needs the supplier it was ordered from.", field="supplier"))
         received_at = attempt(lambda: _received_at(_cell(row, "received_at"), today=today))
+        unit_cost = attempt(lambda: check_unit_cost(_cell(row, "unit_cost")))
 
         if problems:
             errors += [RowError(number, problem.field or "", problem.message) for problem in problems]
         else:
-            balances.append(OpeningBalance(number, item, location, quantity, supplier, po_number, received_at))
+            balances.append(
+                OpeningBalance(number, item, location, quantity, supplier, po_number, received_at, unit_cost)
+            )
     if errors:
         raise OpeningBalancesInvalid(errors)
     return balances
@@ -283,7 +289,7 @@ def opening_balances_import(*, rows: Sequence[Mapping[str, str]], user, once_key
             if balance.supplier:
                 receipt = receipt_create(
                     supplier=balance.supplier, location=balance.location,
-                    po_number=balance.po_number or OPENING_PO_NUMBER, lines=[Line(balance.item, balance.quantity)],
+                    po_number=balance.po_number or OPENING_PO_NUMBER, lines=[Line(balance.item, balance.quantity, balance.unit_cost)],
                     user=user, note=OPENING_NOTE, received_at=received_at,
                 )
                 movements += receipt.movements
@@ -292,6 +298,7 @@ def opening_balances_import(*, rows: Sequence[Mapping[str, str]], user, once_key
                     adjustment_create(
                         item=balance.item, location=balance.location, direction="up", quantity=balance.quantity,
                         reason=OPENING_REASON, user=user, note=OPENING_NOTE, received_at=received_at,
+                        unit_cost=balance.unit_cost,
                     )
                 )
         except InvalidInput as exc:

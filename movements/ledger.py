@@ -220,11 +220,14 @@ class LedgerWrite:
         po_number: str = "",
         shipment_number: str = "",
         reference: str = "",
+        unit_costs: Sequence[Decimal | None] | None = None,
     ) -> list[Lot]:
         """One new batch per ``(item, quantity)``, numbered per item from the locked item rows,
-        each with its lot at ``location``; the levels rise. Returns the lots in order."""
+        each with its lot at ``location``; the levels rise. ``unit_costs`` (one per line, None
+        = unknown) is each batch's cost layer. Returns the lots in order."""
+        costs = list(unit_costs) if unit_costs is not None else [None] * len(new)
         batches = []
-        for item, quantity in new:
+        for (item, quantity), unit_cost in zip(new, costs, strict=True):
             locked = self.item(item)
             locked.last_batch_number += 1
             batches.append(
@@ -232,6 +235,7 @@ class LedgerWrite:
                     item=locked, number=locked.last_batch_number, origin=origin, supplier=supplier,
                     po_number=po_number, shipment_number=shipment_number, reference=reference,
                     received_at=received_at or self.occurred_at, initial_quantity=quantity,
+                    unit_cost=unit_cost,
                 )
             )
         numbered = {item.id: self.items[item.id] for item, _ in new}
@@ -311,6 +315,30 @@ class LedgerWrite:
         cached._result_cache, cached._prefetch_done = lines, True
         movement._prefetched_objects_cache = {"lines": cached}
         return movement
+
+
+# --- cost layers --------------------------------------------------------------------------------
+
+def newest_known_cost(item: Item) -> Decimal | None:
+    """The cost of the item's newest batch that has one (the default of an upward adjustment
+    and of a count correction), else None. Read under the item lock the caller holds, so no
+    batch of the item is being numbered meanwhile."""
+    return (
+        Batch.objects.filter(item_id=item.id, unit_cost__isnull=False)
+        .order_by("-number")
+        .values_list("unit_cost", flat=True)
+        .first()
+    )
+
+
+def batch_cost_set(batch: Batch, unit_cost: Decimal) -> bool:
+    """Give ``batch`` its cost if it has none yet; whether it did. One conditional UPDATE, so
+    of two people setting the same unknown cost at once only the first wins, and a known cost
+    is never changed."""
+    changed = Batch.objects.filter(pk=batch.pk, unit_cost__isnull=True).update(unit_cost=unit_cost)
+    if changed:
+        batch.unit_cost = unit_cost
+    return bool(changed)
 
 
 # --- the locks ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hardfin.identifiers import CODE_MAX_LENGTH, code_validator
+from hardfin.money import exact_value, sum_values
 from hardfin.quantities import QuantityField
 from inventory.models import Item, Location, Supplier
 from lots.models import Batch
@@ -127,6 +128,12 @@ class Movement(AppendOnlyModel):
         return f"{self.get_kind_display()} #{self.pk} {self.item.sku} {self.quantity}"
 
     @property
+    def exact_value(self):
+        """The exact sum of its lines' values; None if any line's cost is unknown. (A build
+        that found nothing in stock has no lines and moved no value: 0.)"""
+        return sum_values(line.exact_value for line in self.lines.all())
+
+    @property
     def direction(self) -> str | None:
         """``up`` or ``down`` for adjustments; None for other kinds."""
         if self.kind != self.Kind.ADJUSTMENT:
@@ -159,6 +166,15 @@ class MovementLine(AppendOnlyModel):
 
     def __str__(self):
         return f"line of #{self.movement_id}: {self.quantity}"
+
+    @property
+    def unit_cost(self):
+        """The batch's cost: a cost set later shows on earlier lines too."""
+        return self.batch.unit_cost
+
+    @property
+    def exact_value(self):
+        return exact_value(self.quantity, self.batch.unit_cost)
 
 
 class Shortfall(models.Model):

@@ -1,4 +1,5 @@
-"""Checks every invariant of DESIGN.md rule 3 against the database, read-only.
+"""Checks every invariant of DESIGN.md rule 3 against the database, read-only, and the value
+identities of the cost layers (the lots at their batches' costs against the ledger lines').
 
 Each check is one SQL query that groups in the database and returns only the rows that
 disagree, so the check's memory stays flat however long the ledger is (a million lines are
@@ -198,4 +199,46 @@ def reconcile() -> list[Mismatch]:
             Mismatch("batch initial quantity", f"{batch[0]} batch {batch[1]:04d}", _decimal(initial), _decimal(created))
         )
 
+    # 7. Value identity per item-location: the lots at their batches' costs are worth what the
+    #    ledger lines brought in minus what they took out, at the same costs (units of unknown
+    #    cost carry no value on either side).
+    for item_id, location_id, expected, actual in _rows(f"""
+        SELECT item_id, location_id, SUM(ledger), SUM(lots) FROM (
+            SELECT b.item_id, l.to_location_id AS location_id, l.quantity * b.unit_cost AS ledger, 0 AS lots
+              FROM {{line}} l JOIN {{batch}} b ON b.id = l.batch_id
+             WHERE l.to_location_id IS NOT NULL AND b.unit_cost IS NOT NULL
+            UNION ALL
+            SELECT b.item_id, l.from_location_id, -(l.quantity * b.unit_cost), 0
+              FROM {{line}} l JOIN {{batch}} b ON b.id = l.batch_id
+             WHERE l.from_location_id IS NOT NULL AND b.unit_cost IS NOT NULL
+            UNION ALL
+            SELECT b.item_id, t.location_id, 0, t.quantity * b.unit_cost
+              FROM {{lot}} t JOIN {{batch}} b ON b.id = t.batch_id
+             WHERE b.unit_cost IS NOT NULL
+        ) values_
+        GROUP BY item_id, location_id
+        HAVING {_differs_value("SUM(ledger)", "SUM(lots)")}
+        ORDER BY item_id, location_id
+    """):
+        mismatches.append(
+            Mismatch("value of lots vs ledger lines", _pair(item_id, location_id), _money(expected), _money(actual))
+        )
+
+    # 8. No batch has a negative cost (the database refuses one too).
+    for batch_id, unit_cost in _rows("SELECT id, unit_cost FROM {batch} WHERE unit_cost < 0 ORDER BY id"):
+        mismatches.append(Mismatch("batch cost not negative", f"batch #{batch_id}", ZERO, _money(unit_cost)))
+
     return mismatches
+
+
+def _money(value) -> Decimal:
+    """A summed value, to the cent (SQLite sums as floats; PostgreSQL exactly)."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _differs_value(expected: str, actual: str) -> str:
+    """SQL: two summed values differ by a cent or more (exact on PostgreSQL; SQLite's float
+    noise is far below a cent)."""
+    return f"ROUND(COALESCE({expected}, 0) - COALESCE({actual}, 0), 2) <> 0"

@@ -47,10 +47,12 @@ CATALOG = [
     ]
     for action in ("add", "change", "delete")
 ]
+#: Setting a batch's cost that is still unknown (the invoice came later).
+COSTS = ["lots.set_unit_cost"]
 GROUPS = {
     "Operators": VIEW + OPERATE,
-    "Managers": VIEW + OPERATE + ["movements.add_adjustment"] + CATALOG,
-    "Accountants": VIEW + ["movements.add_adjustment"],
+    "Managers": VIEW + OPERATE + ["movements.add_adjustment"] + CATALOG + COSTS,
+    "Accountants": VIEW + ["movements.add_adjustment"] + COSTS,
 }
 
 
@@ -67,9 +69,13 @@ def ensure_roles(*, apps=global_apps, using: str = "default") -> None:
         wanted = []
         for code in codes:
             app_label, codename = code.split(".")
-            wanted.append(
-                Permission.objects.using(using).get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = Permission.objects.using(using).filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            # A permission of a later migration does not exist yet while the data migration
+            # runs; the post_migrate run gives it once it does.
+            if permission is not None:
+                wanted.append(permission)
         group.permissions.add(*wanted)
 
 

@@ -1,6 +1,6 @@
 from django.db.models import Prefetch, QuerySet
 
-from lots.models import Batch
+from lots.models import Batch, Lot
 
 from .models import Movement, MovementLine, Shortfall
 
@@ -21,6 +21,13 @@ def batch_trace(batch: Batch) -> QuerySet[MovementLine]:
         MovementLine.objects.filter(batch=batch)
         .select_related("movement", "movement__user", "movement__item", "from_location", "to_location", "batch")
         .order_by("movement__occurred_at", "movement_id", "id")
+    )
+
+
+def batch_whereabouts(batch: Batch) -> list[Lot]:
+    """The lots of ``batch`` holding units now, by location code."""
+    return list(
+        Lot.objects.non_empty().filter(batch=batch).select_related("batch", "item", "location").order_by("location__code")
     )
 
 

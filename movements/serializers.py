@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from hardfin.api.fields import ApiQuantityField
+from hardfin.api.money import ApiUnitCostField, ApiValueField
 from hardfin.errors import InvalidInput
 from hardfin.quantities import check_quantity
 from inventory.models import Item, Location, Supplier
@@ -27,6 +28,8 @@ class MovementLineSerializer(serializers.Serializer):
     from_location = serializers.CharField(source="from_location.code", allow_null=True)
     to_location = serializers.CharField(source="to_location.code", allow_null=True)
     quantity = ApiQuantityField()
+    unit_cost = ApiUnitCostField(read_only=True, help_text="The batch's unit cost (null while unknown).")
+    value = ApiValueField(source="exact_value", help_text="quantity × unit_cost, rounded half-up to 2 places.")
 
 
 class MovementSerializer(serializers.Serializer):
@@ -52,6 +55,8 @@ class MovementSerializer(serializers.Serializer):
     note = serializers.CharField()
     user = serializers.CharField(source="user.username")
     lines = MovementLineSerializer(many=True, help_text="One entry per batch moved.")
+    value = ApiValueField(source="exact_value", help_text="The exact sum of the lines' values, rounded once; null "
+                                                          "if any line's cost is unknown.")
 
 
 class ShortfallSerializer(serializers.Serializer):
@@ -83,8 +88,22 @@ class TraceLineSerializer(serializers.Serializer):
     from_location = serializers.CharField(source="from_location.code", allow_null=True)
     to_location = serializers.CharField(source="to_location.code", allow_null=True)
     quantity = ApiQuantityField()
+    unit_cost = ApiUnitCostField(read_only=True)
+    value = ApiValueField(source="exact_value")
     reference = serializers.CharField(source="movement.reference")
     user = serializers.CharField(source="movement.user.username")
+
+
+class WhereaboutsSerializer(serializers.Serializer):
+    """Where units of a batch are now: one lot holding units."""
+
+    sku = serializers.CharField(source="item.sku")
+    batch = serializers.CharField(source="batch.label")
+    location = serializers.CharField(source="location.code")
+    location_name = serializers.CharField(source="location.name")
+    quantity = ApiQuantityField()
+    unit_cost = ApiUnitCostField(source="batch.unit_cost", read_only=True)
+    value = ApiValueField(source="exact_value")
 
 
 class ReceiptResultSerializer(serializers.Serializer):
@@ -154,8 +173,16 @@ class LineInputSerializer(ItemQuantityInputSerializer):
         list_serializer_class = LineListSerializer
 
 
-def lines_field():
-    return LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+class ReceiptLineInputSerializer(LineInputSerializer):
+    unit_cost = ApiUnitCostField(required=False, default=None,
+                                 help_text="What one unit cost (the batch's cost layer); absent or null = unknown.")
+
+    class Meta:
+        list_serializer_class = LineListSerializer
+
+
+def lines_field(serializer=LineInputSerializer):
+    return serializer(many=True, allow_empty=False, max_length=MAX_LINES)
 
 
 class TransferInputSerializer(ItemQuantityInputSerializer):
@@ -175,6 +202,9 @@ class AdjustmentInputSerializer(ItemQuantityInputSerializer):
     reason = serializers.CharField(max_length=32, help_text="A code from `/api/adjustment-reasons/`.")
     note = serializers.CharField(required=False, allow_blank=True, default="",
                                  help_text="Required when the reason says so (`other`).")
+    unit_cost = ApiUnitCostField(required=False, default=None,
+                                 help_text="Up only: the new batch's unit cost; by default the cost of the item's "
+                                           "newest batch that has one (else unknown).")
 
 
 class ReceiptInputSerializer(serializers.Serializer):
@@ -183,7 +213,7 @@ class ReceiptInputSerializer(serializers.Serializer):
     po_number = serializers.CharField(max_length=64)
     shipment_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    lines = lines_field()
+    lines = lines_field(ReceiptLineInputSerializer)
 
 
 class BuildInputSerializer(serializers.Serializer):
@@ -203,3 +233,7 @@ class ReplacementInputSerializer(ItemQuantityInputSerializer):
     quantity = ApiQuantityField()
     asset = serializers.CharField(max_length=128, help_text="The asset the parts went into.")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BatchCostInputSerializer(serializers.Serializer):
+    unit_cost = ApiUnitCostField(allow_null=False, help_text="What one unit of the batch cost.")

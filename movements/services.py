@@ -28,22 +28,26 @@ from hardfin.errors import (
     SameLocation,
     UnknownObject,
 )
+from hardfin.money import CostAlreadySet, check_unit_cost
 from hardfin.quantities import check_quantity
 from inventory.models import Item, Location, Supplier
 from inventory.services import catalog_create, require_active
 from lots.models import Batch
 
-from .ledger import LedgerWrite, require_stock
+from .ledger import LedgerWrite, newest_known_cost, require_stock
+from .ledger import batch_cost_set as _ledger_batch_cost_set
 from .models import AdjustmentReason, Movement, Shortfall
 
 Kind = Movement.Kind
 
 
 class Line(NamedTuple):
-    """One line of a receipt or a build as a door hands it over."""
+    """One line of a receipt or a build as a door hands it over; a receipt line may carry
+    its ``unit_cost`` (None = unknown)."""
 
     item: Item
     quantity: Decimal | str | int
+    unit_cost: Decimal | str | int | None = None
 
 
 @dataclass
@@ -99,7 +103,8 @@ def _check_lines(lines: Iterable[tuple[Item, object]], check: Callable[[Item, ob
     if not lines:
         raise InvalidInput("Add at least one line.", field="lines")
     checked = []
-    for index, (item, quantity) in enumerate(lines):
+    for index, line in enumerate(lines):
+        item, quantity = line[0], line[1]
         try:
             checked.append((item, check(item, quantity)))
         except InvalidInput as exc:
@@ -185,14 +190,22 @@ def adjustment_create(
     note: str = "",
     occurred_at: datetime | None = None,
     received_at: datetime | None = None,
+    unit_cost=None,
 ) -> Movement:
     """Correct the count of one item at one location. Up creates a new batch (origin
-    adjustment; ``received_at`` dates it, by default now); down consumes the oldest batches
-    first. Managers and Accountants only."""
+    adjustment; ``received_at`` dates it, by default now) at ``unit_cost``, by default the
+    cost of the item's newest batch that has one (else unknown); down consumes the oldest
+    batches first, at their own costs. Managers and Accountants only."""
     _require(user, Kind.ADJUSTMENT)
     if direction not in ("up", "down"):
         raise InvalidInput("Direction must be 'up' or 'down'.", field="direction")
     quantity = check_quantity(quantity, fractional=item.fractional, unit=item.unit)
+    unit_cost = check_unit_cost(unit_cost)
+    if direction == "down" and unit_cost is not None:
+        raise InvalidInput(
+            "Only an upward adjustment takes a unit cost; units removed keep their batches' costs.",
+            field="unit_cost",
+        )
     reason = _resolve_reason(reason)
     note = (note or "").strip()
     if reason.requires_note and not note:
@@ -204,9 +217,11 @@ def adjustment_create(
         ledger.lock([(item, location)], numbering=direction == "up")
         quantity = ledger.require_movable(item, quantity)
         if direction == "up":
+            if unit_cost is None:
+                unit_cost = newest_known_cost(item)
             [lot] = ledger.create_batches(
                 location=location, new=[(item, quantity)], origin=Batch.Origin.ADJUSTMENT,
-                received_at=received_at, reference=reason.code,
+                received_at=received_at, reference=reason.code, unit_costs=[unit_cost],
             )
             moved, places = [(lot.batch, quantity)], {"to_location": location}
         else:
@@ -245,7 +260,14 @@ def receipt_create(
         raise InvalidInput("A receipt needs the PO number.", field="po_number")
     require_active(supplier, field="supplier")
     require_active(location, field="location")
+    lines = list(lines)
     checked = _check_lines(lines, _movable)
+    costs = []
+    for index, line in enumerate(lines):
+        try:
+            costs.append(check_unit_cost(getattr(line, "unit_cost", None)))
+        except InvalidInput as exc:
+            raise exc.at_line(index, line[0].sku) from None
 
     with LedgerWrite(user=user, occurred_at=occurred_at) as ledger:
         ledger.lock([(item, location) for item, _ in checked], numbering=True)
@@ -253,6 +275,7 @@ def receipt_create(
         lots = ledger.create_batches(
             location=location, new=checked, origin=Batch.Origin.RECEIPT, received_at=received_at,
             supplier=supplier, po_number=po_number, shipment_number=shipment_number, reference=po_number,
+            unit_costs=costs,
         )
         receipt = Receipt(po_number=po_number, shipment_number=shipment_number)
         for (item, quantity), lot in zip(checked, lots, strict=True):
@@ -350,3 +373,31 @@ def replacement_create(
             kind=Kind.REPLACEMENT, item=item, quantity=quantity, moved=ledger.consume(plan),
             from_location=location, reference=asset, note=note,
         )
+
+
+# --- cost layers --------------------------------------------------------------------------------
+
+SET_UNIT_COST = "lots.set_unit_cost"
+
+
+def user_can_set_cost(user) -> bool:
+    return bool(user and user.is_active and user.has_perm(SET_UNIT_COST))
+
+
+@retry_on_conflict
+@transaction.atomic
+def batch_cost_set(*, batch: Batch, unit_cost, user) -> Batch:
+    """Give a batch whose cost is still unknown its cost (the invoice came later). A known cost
+    is never changed: ``CostAlreadySet``. Managers and Accountants only. The batch's lines are
+    not touched: a line's cost is its batch's, so the earlier lines show it too."""
+    if not user_can_set_cost(user):
+        raise PermissionDeniedError("You are not allowed to set unit costs.")
+    unit_cost = check_unit_cost(unit_cost)
+    if unit_cost is None:
+        raise InvalidInput("Give the unit cost.", field="unit_cost")
+    if not _ledger_batch_cost_set(batch, unit_cost):
+        known = Batch.objects.filter(pk=batch.pk).values_list("unit_cost", flat=True).first()
+        raise CostAlreadySet(
+            f"Batch {batch.label} of {batch.item.sku} already has its unit cost ({known}); it is kept for ever."
+        )
+    return batch

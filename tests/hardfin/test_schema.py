@@ -23,7 +23,7 @@ CONTRACT = {
     "/api/lots/": {"get"},
     "/api/lots/{id}/": {"get"},
     "/api/batches/": {"get"},
-    "/api/batches/{id}/": {"get"},
+    "/api/batches/{id}/": {"get", "patch"},
     "/api/batches/{id}/trace/": {"get"},
     "/api/movements/": {"get"},
     "/api/movements/{id}/": {"get"},
@@ -35,6 +35,12 @@ CONTRACT = {
     "/api/adjustment-reasons/": {"get"},
     "/api/shortfalls/": {"get"},
     "/api/shortfalls/{id}/": {"get"},
+    "/api/valuation/": {"get"},
+    "/api/valuation/export.csv": {"get"},
+    "/api/valuation/export.xlsx": {"get"},
+    "/api/reports/rollforward/": {"get"},
+    "/api/reports/rollforward.csv": {"get"},
+    "/api/reports/rollforward.xlsx": {"get"},
 }
 WRITES = {"post", "patch", "delete"}
 

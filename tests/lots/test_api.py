@@ -27,7 +27,7 @@ def test_lots_in_fifo_order_with_their_batch(api, operator, history):
     first = response.json()["results"][1]
     assert {key: first[key] for key in first if key not in ("id", "received_at")} == {
         "sku": "LDR-4.1", "batch": "0001", "location": "MKE", "quantity": "100", "supplier": "ACME",
-        "origin": "receipt", "reference": "PO-1001"}
+        "origin": "receipt", "reference": "PO-1001", "unit_cost": None, "value": None}
     found = response.json()["results"][3]
     assert (found["origin"], found["reference"], found["supplier"]) == ("adjustment", "found", None)
 
@@ -78,7 +78,7 @@ def test_batches_with_what_is_left(api, operator, history):
         ("0003", "adjustment", None, "found", "5", "5"),
     ]
     assert set(batches[0]) == {"id", "sku", "number", "origin", "supplier", "reference", "po_number",
-                               "shipment_number", "received_at", "initial_quantity", "on_hand"}
+                               "shipment_number", "received_at", "initial_quantity", "on_hand", "unit_cost"}
     detail = api(operator).get(f"/api/batches/{batches[1]['id']}/", {"item": "OTHER"}).json()
     assert (detail["number"], detail["on_hand"]) == ("0002", "200")
 

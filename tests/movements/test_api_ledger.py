@@ -56,7 +56,9 @@ def test_movement_fields(api, operator, ledger):
         "kind": "adjustment", "occurred_at": "2025-03-01T09:40:00Z", "sku": "LDR-4.1", "quantity": "1",
         "from_location": "MKE", "to_location": None, "direction": "down", "reference": "damaged",
         "reason": "damaged", "supplier": None, "shipment_number": "", "note": "", "user": "manny",
-        "lines": [{"batch": "0001", "from_location": "MKE", "to_location": None, "quantity": "1"}],
+        "lines": [{"batch": "0001", "from_location": "MKE", "to_location": None, "quantity": "1",
+                   "unit_cost": None, "value": None}],
+        "value": None,
     }
     assert api(operator).get(f"/api/movements/{adjustment['id']}/").json() == adjustment
 

@@ -15,6 +15,9 @@ from tests.api_support import api, post_raw  # noqa: F401  (api is a fixture)
 from tests.helpers import level, lots_at, snapshot
 from tests.stock import receive
 
+#: A line of a batch whose cost is unknown carries these too (API.md v1.1).
+NO_COST = {"unit_cost": None, "value": None}
+
 
 def transfer_body(**changes):
     return {"sku": "LDR-4.1", "from_location": "CHI", "to_location": "MKE", "quantity": "25", **changes}
@@ -43,7 +46,8 @@ def test_transfer_answers_201_with_the_movement(api, operator, item, ldr_75_at_c
         "kind": "transfer", "sku": "LDR-4.1", "quantity": "25", "from_location": "CHI", "to_location": "MKE",
         "direction": None, "reference": "WO-7", "reason": None, "supplier": None, "shipment_number": "",
         "note": "for the van", "user": "olivia",
-        "lines": [{"batch": "0001", "from_location": "CHI", "to_location": "MKE", "quantity": "25"}],
+        "lines": [{"batch": "0001", "from_location": "CHI", "to_location": "MKE", "quantity": "25", **NO_COST}],
+        "value": None,
     }
     assert body["occurred_at"].endswith("Z")
     assert lots_at(item, chicago) == {"0001": Decimal("50")}
@@ -239,7 +243,7 @@ def test_adjustment_down_consumes_the_oldest_batch(api, accountant, item, ldr_75
     assert (body["kind"], body["direction"], body["reason"], body["from_location"], body["to_location"]) == (
         "adjustment", "down", "damaged", "CHI", None,
     )
-    assert body["lines"] == [{"batch": "0001", "from_location": "CHI", "to_location": None, "quantity": "5"}]
+    assert body["lines"] == [{"batch": "0001", "from_location": "CHI", "to_location": None, "quantity": "5", **NO_COST}]
     assert lots_at(item, chicago) == {"0001": Decimal("70")}
 
 
@@ -247,7 +251,7 @@ def test_adjustment_up_creates_a_new_batch(api, manager, ldr_75_at_chicago, chic
     response = api(manager).post("/api/adjustments/", adjustment_body(direction="up", reason="found", quantity=3))
 
     assert response.status_code == 201
-    assert response.json()["lines"] == [{"batch": "0002", "from_location": None, "to_location": "CHI", "quantity": "3"}]
+    assert response.json()["lines"] == [{"batch": "0002", "from_location": None, "to_location": "CHI", "quantity": "3", **NO_COST}]
     lot = api(manager).get("/api/lots/", {"item": "LDR-4.1", "batch": "0002"}).json()["results"][0]
     assert (lot["origin"], lot["reference"], lot["supplier"], lot["quantity"]) == ("adjustment", "found", None, "3")
 
@@ -303,9 +307,9 @@ def test_receipt_creates_one_batch_per_line(api, operator, item, cable, chicago,
     assert [(m["kind"], m["sku"], m["quantity"], m["supplier"], m["reference"], m["to_location"], m["lines"])
             for m in body["movements"]] == [
         ("receipt", "LDR-4.1", "10", "ACME", "PO-77", "CHI",
-         [{"batch": "0001", "from_location": None, "to_location": "CHI", "quantity": "10"}]),
+         [{"batch": "0001", "from_location": None, "to_location": "CHI", "quantity": "10", **NO_COST}]),
         ("receipt", "CBL-CAT6", "2.5", "ACME", "PO-77", "CHI",
-         [{"batch": "0001", "from_location": None, "to_location": "CHI", "quantity": "2.5"}]),
+         [{"batch": "0001", "from_location": None, "to_location": "CHI", "quantity": "2.5", **NO_COST}]),
     ]
     assert lots_at(cable, chicago) == {"0001": Decimal("2.5")}
 

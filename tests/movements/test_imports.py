@@ -112,7 +112,7 @@ def test_every_problem_is_reported_at_once_with_its_row_number(catalog, manager)
     ("text", "message"),
     [
         ("sku,quantity\nLDR-4.1,5\n", "The header row must name the columns sku, location, quantity; missing: location."),
-        ("sku,location,quantity,colour\n", "Unknown column(s): colour. The columns are sku, location, quantity, supplier, po_number, received_at."),
+        ("sku,location,quantity,colour\n", "Unknown column(s): colour. The columns are sku, location, quantity, supplier, po_number, received_at, unit_cost."),
         ("sku,location,quantity\n\n", "The file has a header but no rows."),
         ("", "The header row must name the columns sku, location, quantity; missing: sku, location, quantity."),
     ],

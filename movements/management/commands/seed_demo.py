@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from inventory.models import Item, Location, StockLevel, Supplier
 from inventory.services import item_create, location_create, supplier_create
+from lots.models import Batch
 from movements.services import (
     Line,
     adjustment_create,
@@ -101,6 +102,23 @@ ITEMS = [
     ("BLT-DRV-HTD5", "Drive belt HTD 5M", "ea", False),
     ("KIT-SNS-MNT", "Sensor mounting kit", "ea", False),
 ]
+#: A realistic list price per SKU (USD-like money); receipts vary around it.
+LIST_PRICES = {
+    "LDR-4.1": "1840.00", "LDR-5.0": "2390.00", "CAM-IR-2": "612.00", "GPS-RTK-3": "845.00", "IMU-9X": "138.50",
+    "BAT-LI-48V": "689.00", "BAT-LI-24V": "214.00", "CHG-48-10A": "182.00", "MTR-BLDC-750": "246.00",
+    "ESC-80A": "94.75", "CBL-CAT6": "1.85", "CBL-PWR-10AWG": "3.40", "CBL-FO-SM": "2.15", "CON-M12-8P": "11.60",
+    "CON-XT60": "1.45", "CON-RJ45-SH": "0.92", "BLT-M6-20": "0.18", "BLT-M8-30": "0.31", "NUT-M6": "0.07",
+    "NUT-M8": "0.11", "WSH-M6": "0.03", "SCR-M3-8": "0.04", "BRK-AL-90": "4.20", "BRK-ST-MNT": "12.80",
+    "ENC-IP67-S": "23.50", "ENC-IP67-L": "58.00", "FAN-80-24V": "9.40", "FLT-AIR-G4": "6.75",
+    "PCB-CTRL-R3": "312.00", "PCB-PWR-R2": "148.00", "SNS-TMP-PT100": "18.90", "SNS-PRS-10B": "46.00",
+    "SNS-HUM-2": "14.30", "RLY-24V-10A": "5.60", "FUS-10A": "0.22", "FUS-20A": "0.24", "LED-IND-GRN": "1.10",
+    "SW-ETH-8P": "265.00", "RTR-LTE-4": "389.00", "ANT-LTE-MIMO": "72.00", "SSD-512-IND": "118.00",
+    "CPU-MOD-X5": "455.00", "GSK-ENC-S": "1.95", "SEAL-SIL-300": "7.80", "GRS-LITH-400": "9.95",
+    "TAP-ELEC-19": "1.35", "TIE-CBL-200": "4.60", "HSK-6MM": "0.48", "WIRE-22AWG-RED": "0.21",
+    "OIL-GEAR-1L": "12.40", "BRG-6204": "3.70", "BLT-DRV-HTD5": "16.20", "KIT-SNS-MNT": "38.00",
+}
+#: The share of receipt lines whose invoice has not come yet (cost unknown).
+UNKNOWN_COST_SHARE = 0.06
 WAREHOUSES = ["CHI", "IND"]
 SITES = ["MKE", "DET", "VAN-07"]
 
@@ -147,6 +165,8 @@ class DemoHistory:
         self.rng = rng
         self.clock = timezone.now() - timedelta(days=self.DAYS)
         self.po = 24_100
+        # Prices have their own random sequence, so the history itself stays as it was.
+        self.prices = random.Random(12_50)
 
     def tick(self, hours: float):
         """Advance the demo clock; the steps spread the history over about four months."""
@@ -194,10 +214,20 @@ class DemoHistory:
             location=self.locations[location],
             po_number=f"PO-{self.po}",
             shipment_number=f"SH-{self.po}-{self.rng.randint(1, 3)}",
-            lines=[Line(item, quantity) for item, quantity in lines],
+            lines=[Line(item, quantity, self.unit_cost(item)) for item, quantity in lines],
             user=self.operator,
             occurred_at=self.tick(self.rng.uniform(2, 8)),
         )
+
+    def unit_cost(self, item):
+        """The list price give or take 8%, to the cent; a few lines are left unknown (the
+        invoice is still due). The two LDR-4.1 receipts of the story are priced exactly."""
+        if item.sku == "LDR-4.1":
+            return Decimal("1840.00") if not Batch.objects.filter(item=item).exists() else Decimal("1912.50")
+        if self.prices.random() < UNKNOWN_COST_SHARE:
+            return None
+        price = Decimal(LIST_PRICES[item.sku]) * Decimal(str(round(self.prices.uniform(0.92, 1.08), 3)))
+        return max(Decimal("0.01"), price.quantize(Decimal("0.0001")))
 
     def stocked(self, location_codes=None, minimum=1):
         """A random (stock level) with at least ``minimum`` units, LDR-4.1 left alone."""

@@ -1,0 +1,44 @@
+"""API routes of costs and reports (mounted under /api/ by hardfin.api_urls, before lots' routes:
+``batches/{id}/`` here is lots' batch detail plus PATCH of its unknown cost)."""
+
+from django.urls import path
+
+from inventory.api import StockByItemView, StockByLocationView, StockExportView, StockRowsView
+from lots.api import LotViewSet
+
+from .instant_api import (
+    LotsAsOfView,
+    StockByItemAsOfView,
+    StockByLocationAsOfView,
+    StockExportAsOfView,
+    StockRowsAsOfView,
+    instant_or,
+)
+from .api import (
+    BatchCostViewSet,
+    RollforwardExportView,
+    RollforwardView,
+    RollforwardXlsxView,
+    ValuationExportView,
+    ValuationView,
+    ValuationXlsxView,
+)
+
+urlpatterns = [
+    # as_of / with_value on the stock and lot lists (answered from the ledger), else as usual.
+    path("stock/", instant_or(StockRowsView.as_view(), StockRowsAsOfView), name="stock-list"),
+    path("stock/by-item/", instant_or(StockByItemView.as_view(), StockByItemAsOfView), name="stock-by-item"),
+    path("stock/by-location/", instant_or(StockByLocationView.as_view(), StockByLocationAsOfView),
+         name="stock-by-location"),
+    path("stock/export.csv", instant_or(StockExportView.as_view(), StockExportAsOfView), name="stock-export"),
+    path("lots/", instant_or(LotViewSet.as_view({"get": "list"}), LotsAsOfView), name="lot-list"),
+    path("batches/<int:pk>/", BatchCostViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+         name="batch-detail"),
+    path("valuation/", ValuationView.as_view(), name="valuation"),
+    path("valuation/export.csv", ValuationExportView.as_view(), name="valuation-export"),
+    path("valuation/export.xlsx", ValuationXlsxView.as_view(), name="valuation-export-xlsx"),
+    path("reports/rollforward/", RollforwardView.as_view(), name="rollforward"),
+    path("reports/rollforward.csv", RollforwardExportView.as_view(), name="rollforward-export"),
+    path("reports/rollforward.xlsx", RollforwardXlsxView.as_view(),
+         name="rollforward-export-xlsx"),
+]

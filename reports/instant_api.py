@@ -1,0 +1,194 @@
+"""``as_of`` (and ``with_value``) on the stock and lot lists: the same paths as inventory's and
+lots' views, answered from the ledger by ``reports.selectors`` when the query asks for an
+instant or for values, and by the usual views otherwise (lots and inventory may not read the
+ledger, which is in the movements app above them)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework import generics, serializers
+from rest_framework.renderers import JSONRenderer
+
+from hardfin.api.fields import ApiQuantityField
+from hardfin.api.money import ApiValueField
+from hardfin.api.pagination import PageNumberPagination
+from hardfin.api.permissions import CanExport, InventoryAccess
+from hardfin.api.views import FirstRendererNegotiation
+from hardfin.csv import csv_response
+from hardfin.money import currency
+from inventory.selectors import STOCK_EXPORT_HEADER
+from lots.serializers import LotSerializer
+
+from . import selectors
+from .api import as_of_of, scope_of
+
+YES = {"1", "true", "yes", "on"}
+
+
+def wants_values(request) -> bool:
+    return request.query_params.get("with_value", "").strip().lower() in YES
+
+
+def asks_instant(request) -> bool:
+    return "as_of" in request.GET or request.GET.get("with_value", "").strip().lower() in YES
+
+
+class StockRowAsOfSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="item.sku")
+    item_name = serializers.CharField(source="item.name")
+    unit = serializers.CharField(source="item.unit")
+    location = serializers.CharField(source="location.code")
+    location_name = serializers.CharField(source="location.name")
+    quantity = ApiQuantityField()
+    value = ApiValueField()
+    unknown_cost_quantity = ApiQuantityField()
+
+    def to_representation(self, row):
+        data = super().to_representation(row)
+        if not self.context.get("with_value"):
+            data.pop("value"), data.pop("unknown_cost_quantity")
+        return data
+
+
+class CurrencyPagination(PageNumberPagination):
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        if self.with_value:
+            response.data = {"currency": currency(), **response.data}
+        return response
+
+
+class InstantView(generics.GenericAPIView):
+    permission_classes = [InventoryAccess]
+    pagination_class = CurrencyPagination
+    filter_backends = []
+
+    def rows(self):
+        request = self.request
+        as_of = as_of_of(request) or timezone.now()
+        include_empty = request.query_params.get("include_empty", "").strip().lower() in YES
+        return selectors.stock_rows_as_of(as_of=as_of, scope=scope_of(request),
+                                          search=request.query_params.get("search", ""), include_empty=include_empty)
+
+    def respond(self, items):
+        with_value = wants_values(self.request)
+        self.paginator.with_value = with_value
+        page = self.paginate_queryset(items)
+        data = self.serializer_class(page, many=True, context={"with_value": with_value}).data
+        return self.get_paginated_response(data)
+
+
+class StockRowsAsOfView(InstantView):
+    serializer_class = StockRowAsOfSerializer
+
+    def get(self, request, *args, **kwargs):
+        return self.respond(self.rows())
+
+
+def _grouped(rows, key):
+    groups: dict = {}
+    for row in rows:
+        ident = getattr(row, key)
+        group = groups.setdefault(ident.pk, {"row": row, "quantity": 0, "count": 0, "holding": None, "rows": []})
+        group["quantity"] += row.quantity
+        group["count"] += 1 if row.quantity else 0
+        group["rows"].append(row)
+    return groups
+
+
+class GroupSerializer(serializers.Serializer):
+    quantity = ApiQuantityField()
+    value = ApiValueField()
+    unknown_cost_quantity = ApiQuantityField()
+
+    def to_representation(self, group):
+        data = super().to_representation(group)
+        if not self.context.get("with_value"):
+            data.pop("value"), data.pop("unknown_cost_quantity")
+        return data
+
+
+def _group_dicts(rows, key):
+    out = []
+    for group in _grouped(rows, key).values():
+        holding = selectors.Holding(0, 0)
+        for row in group["rows"]:
+            holding.quantity += row.holding.quantity
+            holding.value += row.holding.value
+            holding.unknown_cost_quantity += row.holding.unknown_cost_quantity
+        out.append({**group, "value": holding.shown_value, "unknown_cost_quantity": holding.unknown_cost_quantity})
+    return out
+
+
+class ByItemSerializer(GroupSerializer):
+    def to_representation(self, group):
+        item = group["row"].item
+        return {"sku": item.sku, "item_name": item.name, "unit": item.unit, **super().to_representation(group),
+                "locations": group["count"]}
+
+
+class ByLocationSerializer(GroupSerializer):
+    def to_representation(self, group):
+        location = group["row"].location
+        return {"location": location.code, "location_name": location.name, **super().to_representation(group),
+                "items": group["count"]}
+
+
+class StockByItemAsOfView(InstantView):
+    serializer_class = ByItemSerializer
+
+    def get(self, request, *args, **kwargs):
+        groups = _group_dicts(self.rows(), "item")
+        groups.sort(key=lambda g: g["row"].item.sku.lower())
+        return self.respond(groups)
+
+
+class StockByLocationAsOfView(InstantView):
+    serializer_class = ByLocationSerializer
+
+    def get(self, request, *args, **kwargs):
+        groups = _group_dicts(self.rows(), "location")
+        groups.sort(key=lambda g: g["row"].location.code.lower())
+        return self.respond(groups)
+
+
+class StockExportAsOfView(InstantView):
+    permission_classes = [CanExport]
+    pagination_class = None
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FirstRendererNegotiation
+
+    def get(self, request, *args, **kwargs):
+        rows = ((row.item.sku, row.item.name, row.location.name, row.quantity) for row in self.rows())
+        return csv_response("inventory.csv", STOCK_EXPORT_HEADER, rows)
+
+
+class LotsAsOfView(InstantView):
+    serializer_class = LotSerializer
+
+    def get(self, request, *args, **kwargs):
+        as_of = as_of_of(request) or timezone.now()
+        show_empty = request.query_params.get("show_empty", "").strip().lower() in YES
+        lots = selectors.lots_as_of(as_of=as_of, scope=scope_of(request), show_empty=show_empty)
+        number = request.query_params.get("batch", "").strip()
+        if number:
+            lots = [lot for lot in lots if number.isdigit() and lot.batch.number == int(number)]
+        self.paginator.with_value = wants_values(request)
+        page = self.paginate_queryset(lots)
+        return self.get_paginated_response(LotSerializer(page, many=True).data)
+
+
+def instant_or(original_view, instant_class):
+    """One path, two answers: the ledger's (``instant_class``) when the query names ``as_of``
+    or ``with_value=true``, else ``original_view``'s. The schema describes the original."""
+    instant_view = instant_class.as_view()
+
+    def view(request, *args, **kwargs):
+        if asks_instant(request):
+            return instant_view(request, *args, **kwargs)
+        return original_view(request, *args, **kwargs)
+
+    for attribute in ("cls", "initkwargs", "csrf_exempt", "actions"):
+        if hasattr(original_view, attribute):
+            setattr(view, attribute, getattr(original_view, attribute))
+    return view

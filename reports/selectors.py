@@ -1,0 +1,479 @@
+"""The accountant's reads, all from the ledger: stock and lots at any instant, the valuation
+(FIFO cost layers: each lot at its own batch's cost) and the period rollforward.
+
+Every figure is a handful of grouped SQL aggregates whose rows are small (one per item,
+location and cost layer); no query runs per row shown. Values are multiplied in Python from
+exact quantity sums, so they are exact on every database (SQLite keeps decimals as floats,
+which an SQL product would carry into the value), and rounded only when shown
+(``hardfin.money``).
+
+Instants: ``as_of`` includes the movements at that very instant (``occurred_at ≤ as_of``);
+a period runs from ``since`` (inclusive) to ``until`` (exclusive), so the opening of a period is
+the state strictly before ``since`` and its closing the state strictly before ``until``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from hardfin.money import ZERO, round_value, tie_out
+from inventory.models import Item, Location
+from lots.models import Batch, Lot
+from movements.models import Movement, MovementLine
+
+Kind = Movement.Kind
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which item-locations a report covers: an item (sku) and/or a location (code), any case.
+    An unknown sku or code matches nothing."""
+
+    item: str = ""
+    location: str = ""
+
+
+def _scoped(queryset, scope: Scope, *, item: str, location: str):
+    if scope.item:
+        queryset = queryset.filter(**{f"{item}__sku__iexact": scope.item})
+    if scope.location:
+        queryset = queryset.filter(**{f"{location}__code__iexact": scope.location})
+    return queryset
+
+
+# --- stock at an instant ------------------------------------------------------------------------
+
+@dataclass
+class Holding:
+    """What one item-location (or one lot) holds: quantity, the exact value of its known-cost
+    units, and how many units are of unknown cost."""
+
+    item_id: int
+    location_id: int
+    quantity: Decimal = ZERO
+    value: Decimal = ZERO
+    unknown_cost_quantity: Decimal = ZERO
+    batch_id: int | None = None
+
+    def add(self, quantity: Decimal, unit_cost: Decimal | None) -> None:
+        self.quantity += quantity
+        if unit_cost is None:
+            self.unknown_cost_quantity += quantity
+        else:
+            self.value += quantity * unit_cost
+
+    @property
+    def shown_value(self) -> Decimal | None:
+        """The value as shown: null only when every unit is of unknown cost."""
+        if self.quantity and self.unknown_cost_quantity == self.quantity:
+            return None
+        return round_value(self.value)
+
+
+def _line_sums(*, until: datetime | None, inclusive: bool, scope: Scope, by_batch: bool):
+    """Signed sums of ledger lines up to an instant: ``{(item_id, location_id, key): quantity}``
+    where key is the batch id (``by_batch``) or the unit cost. Two grouped queries: units in
+    (to_location) and units out (from_location)."""
+    cut = Q()
+    if until is not None:
+        cut = Q(movement__occurred_at__lte=until) if inclusive else Q(movement__occurred_at__lt=until)
+    key = "batch_id" if by_batch else "batch__unit_cost"
+    sums: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for side, sign in (("to_location", 1), ("from_location", -1)):
+        rows = _scoped(
+            MovementLine.objects.filter(cut, **{f"{side}__isnull": False}), scope, item="batch__item", location=side
+        ).values_list("batch__item_id", f"{side}_id", key).annotate(quantity=Sum("quantity")).order_by()
+        for item_id, location_id, layer, quantity in rows:
+            sums[item_id, location_id, layer] += sign * quantity
+    return sums
+
+
+def holdings(*, as_of: datetime | None = None, scope: Scope = Scope()) -> list[Holding]:
+    """Item-location rows with units in lots (> 0) at ``as_of`` (now when None), each with its
+    value at FIFO cost layers."""
+    if as_of is None:
+        rows = (
+            _scoped(Lot.objects.non_empty(), scope, item="item", location="location")
+            .values_list("item_id", "location_id", "batch__unit_cost")
+            .annotate(quantity=Sum("quantity"))
+            .order_by()
+        )
+        sums = {(item_id, location_id, cost): quantity for item_id, location_id, cost, quantity in rows}
+    else:
+        sums = _line_sums(until=as_of, inclusive=True, scope=scope, by_batch=False)
+    rows: dict[tuple[int, int], Holding] = {}
+    for (item_id, location_id, cost), quantity in sums.items():
+        if quantity:
+            rows.setdefault((item_id, location_id), Holding(item_id, location_id)).add(quantity, cost)
+    return [row for row in rows.values() if row.quantity > 0]
+
+
+def lots_as_of(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool = False) -> list[Lot]:
+    """The lots as they stood at ``as_of``, oldest batch first per item-location (sku, code):
+    each a Lot with ``quantity`` as it was then. A lot that did not exist yet is left out; one
+    that was empty then only with ``show_empty``."""
+    sums = _line_sums(until=as_of, inclusive=True, scope=scope, by_batch=True)
+    wanted = {(batch_id, location_id): quantity for (_, location_id, batch_id), quantity in sums.items()}
+    if not wanted:
+        return []
+    lots = []
+    for lot in (
+        Lot.objects.filter(batch_id__in={b for b, _ in wanted}, location_id__in={loc for _, loc in wanted})
+        .select_related("batch", "batch__supplier", "item", "location")
+        .order_by("item__sku", "location__code", "batch_id")
+    ):
+        quantity = wanted.get((lot.batch_id, lot.location_id))
+        if quantity is None or (quantity == 0 and not show_empty):
+            continue
+        lot.quantity = quantity
+        lots.append(lot)
+    return lots
+
+
+def levels_as_of(*, as_of: datetime, scope: Scope = Scope()) -> dict[tuple[int, int], Decimal]:
+    """Stock levels (lots − open shortfalls) at ``as_of``, ``{(item_id, location_id): quantity}``,
+    for every item-location the ledger touched up to then. From the movements: each changes
+    the level of its source by −quantity (a build by its whole quantity, shortfall included)
+    and of its destination by +quantity; a settlement changes no level (lots and the shortfall
+    fall together)."""
+    levels: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    for side, sign in (("to_location", 1), ("from_location", -1)):
+        rows = (
+            _scoped(
+                Movement.objects.filter(occurred_at__lte=as_of, **{f"{side}__isnull": False})
+                .exclude(kind=Kind.SETTLEMENT),
+                scope, item="item", location=side,
+            )
+            .values_list("item_id", f"{side}_id")
+            .annotate(quantity=Sum("quantity"))
+            .order_by()
+        )
+        for item_id, location_id, quantity in rows:
+            levels[item_id, location_id] += sign * quantity
+    return dict(levels)
+
+
+# --- valuation ----------------------------------------------------------------------------------
+
+@dataclass
+class ValuationRow:
+    sku: str
+    item_name: str
+    unit: str
+    location: str
+    location_name: str
+    holding: Holding
+
+    @property
+    def quantity(self):
+        return self.holding.quantity
+
+    @property
+    def value(self):
+        return self.holding.shown_value
+
+    @property
+    def unknown_cost_quantity(self):
+        return self.holding.unknown_cost_quantity
+
+
+@dataclass
+class Valuation:
+    as_of: datetime | None
+    rows: list[ValuationRow]
+
+    @property
+    def total_value(self) -> Decimal:
+        """All rows' known-cost units, the exact sum rounded once."""
+        return round_value(sum((row.holding.value for row in self.rows), ZERO))
+
+    @property
+    def total_quantity(self) -> Decimal:
+        return sum((row.quantity for row in self.rows), ZERO)
+
+    @property
+    def unknown_cost_quantity(self) -> Decimal:
+        return sum((row.unknown_cost_quantity for row in self.rows), ZERO)
+
+    @property
+    def unknown_cost_quantity_rows(self) -> int:
+        return sum(1 for row in self.rows if row.unknown_cost_quantity)
+
+    def by(self, attribute: str) -> list[dict]:
+        """Totals per location (``location``) or per item (``sku``), in that key's order."""
+        groups: dict[str, dict] = {}
+        for row in self.rows:
+            key = getattr(row, attribute)
+            group = groups.setdefault(key, {
+                "key": key, "name": row.location_name if attribute == "location" else row.item_name,
+                "unit": row.unit if attribute == "sku" else "",
+                "quantity": ZERO, "exact": ZERO, "unknown_cost_quantity": ZERO,
+            })
+            group["quantity"] += row.quantity
+            group["exact"] += row.holding.value
+            group["unknown_cost_quantity"] += row.unknown_cost_quantity
+        result = []
+        for group in sorted(groups.values(), key=lambda g: g["key"].lower()):
+            group["value"] = round_value(group.pop("exact"))
+            result.append(group)
+        return result
+
+
+def _names(item_ids: Iterable[int], location_ids: Iterable[int]):
+    items = {item.id: item for item in Item.objects.filter(id__in=set(item_ids)).only("id", "sku", "name", "unit")}
+    locations = {
+        location.id: location for location in Location.objects.filter(id__in=set(location_ids)).only("id", "code", "name")
+    }
+    return items, locations
+
+
+def valuation(*, as_of: datetime | None = None, scope: Scope = Scope()) -> Valuation:
+    """Item-location rows with stock > 0 at ``as_of`` (now when None), ordered by sku then
+    location code, each valued at its lots' own batch costs."""
+    found = holdings(as_of=as_of, scope=scope)
+    items, locations = _names((h.item_id for h in found), (h.location_id for h in found))
+    rows = [
+        ValuationRow(
+            sku=items[h.item_id].sku, item_name=items[h.item_id].name, unit=items[h.item_id].unit,
+            location=locations[h.location_id].code, location_name=locations[h.location_id].name, holding=h,
+        )
+        for h in found
+    ]
+    rows.sort(key=lambda row: (row.sku.lower(), row.location.lower()))
+    return Valuation(as_of=as_of, rows=rows)
+
+
+# --- the rollforward ----------------------------------------------------------------------------
+
+#: The columns of a rollforward row, in the order of its identity: opening, then what adds
+#: (+1) and what takes away (-1), then closing.
+FLOWS = [
+    ("received", 1),
+    ("adjusted_up", 1),
+    ("transferred_in", 1),
+    ("transferred_out", -1),
+    ("adjusted_down", -1),
+    ("built", -1),
+    ("replaced", -1),
+]
+COLUMNS = ["opening", *[name for name, _ in FLOWS], "closing"]
+SIGNS = [sign for _, sign in FLOWS]
+#: Which flow a movement is, by the side of it a location is on.
+IN_FLOWS = {Kind.RECEIPT: "received", Kind.ADJUSTMENT: "adjusted_up", Kind.TRANSFER: "transferred_in"}
+OUT_FLOWS = {
+    Kind.TRANSFER: "transferred_out", Kind.ADJUSTMENT: "adjusted_down", Kind.BUILD: "built",
+    Kind.REPLACEMENT: "replaced",
+    # A settlement changes no stock level, but its lines take the arriving units' value out
+    # of the lots: it pays the build's shortfall, so its value counts as built.
+    Kind.SETTLEMENT: "built",
+}
+
+
+@dataclass
+class RollforwardRow:
+    item_id: int
+    location_id: int
+    quantities: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COLUMNS, ZERO))
+    #: Exact values of the known-cost units moved, per column.
+    exact: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COLUMNS, ZERO))
+    #: Units of unknown cost in the lots at closing.
+    unknown_cost_quantity: Decimal = ZERO
+    moved: bool = False
+    sku: str = ""
+    item_name: str = ""
+    unit: str = ""
+    location: str = ""
+    location_name: str = ""
+
+    @property
+    def values(self) -> dict[str, Decimal]:
+        """The value columns, rounded so that the row ties exactly (``hardfin.money.tie_out``)."""
+        return dict(zip(COLUMNS, tie_out([self.exact[name] for name in COLUMNS], SIGNS), strict=True))
+
+    @property
+    def shown(self) -> bool:
+        return self.moved or bool(self.quantities["opening"]) or bool(self.quantities["closing"])
+
+
+@dataclass
+class Rollforward:
+    since: datetime
+    until: datetime
+    rows: list[RollforwardRow]
+
+    def totals(self) -> RollforwardRow:
+        total = RollforwardRow(item_id=0, location_id=0)
+        for row in self.rows:
+            for name in COLUMNS:
+                total.quantities[name] += row.quantities[name]
+                total.exact[name] += row.exact[name]
+            total.unknown_cost_quantity += row.unknown_cost_quantity
+        return total
+
+
+def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> Rollforward:
+    """One row per item-location that had stock or a movement in [since, until): quantities
+    of stock levels (a build counts its whole quantity, shortfall included) and values of the
+    lots' units (a settlement's value counts as built). Both identities
+
+        opening + received + adjusted_up + transferred_in
+                − transferred_out − adjusted_down − built − replaced = closing
+
+    hold exactly, for quantities and for values. Four grouped queries and two for names, however
+    many rows."""
+    rows: dict[tuple[int, int], RollforwardRow] = {}
+
+    def row(item_id, location_id) -> RollforwardRow:
+        return rows.setdefault((item_id, location_id), RollforwardRow(item_id, location_id))
+
+    before = Q(occurred_at__lt=since)
+    during = Q(occurred_at__gte=since, occurred_at__lt=until)
+    # Quantities: from the movements (stock levels).
+    for side, sign, flows in (("to_location", 1, IN_FLOWS), ("from_location", -1, OUT_FLOWS)):
+        sums = {
+            "opening": Sum("quantity", filter=before & ~Q(kind=Kind.SETTLEMENT)),
+            "moves": Count("id", filter=during),
+            **{
+                f"flow_{kind}": Sum("quantity", filter=during & Q(kind=kind))
+                for kind in flows if kind != Kind.SETTLEMENT
+            },
+        }
+        queryset = _scoped(
+            Movement.objects.filter(occurred_at__lt=until, **{f"{side}__isnull": False}),
+            scope, item="item", location=side,
+        )
+        for found in queryset.values("item_id", f"{side}_id").annotate(**sums).order_by():
+            target = row(found["item_id"], found[f"{side}_id"])
+            target.quantities["opening"] += sign * (found["opening"] or ZERO)
+            target.moved = target.moved or found["moves"] > 0
+            for kind, name in flows.items():
+                if kind != Kind.SETTLEMENT:
+                    target.quantities[name] += found[f"flow_{kind}"] or ZERO
+    # Values: from the lines (lots), per cost layer.
+    for side, sign, flows in (("to_location", 1, IN_FLOWS), ("from_location", -1, OUT_FLOWS)):
+        sums = {
+            "opening": Sum("quantity", filter=Q(movement__occurred_at__lt=since)),
+            **{
+                f"flow_{kind}": Sum("quantity", filter=Q(movement__occurred_at__gte=since) & Q(movement__kind=kind))
+                for kind in flows
+            },
+            "closing": Sum("quantity"),
+        }
+        queryset = _scoped(
+            MovementLine.objects.filter(movement__occurred_at__lt=until, **{f"{side}__isnull": False}),
+            scope, item="batch__item", location=side,
+        )
+        for found in queryset.values("batch__item_id", f"{side}_id", "batch__unit_cost").annotate(**sums).order_by():
+            target = row(found["batch__item_id"], found[f"{side}_id"])
+            cost = found["batch__unit_cost"]
+            if cost is None:
+                target.unknown_cost_quantity += sign * (found["closing"] or ZERO)
+                continue
+            target.exact["opening"] += sign * (found["opening"] or ZERO) * cost
+            target.exact["closing"] += sign * (found["closing"] or ZERO) * cost
+            for kind, name in flows.items():
+                target.exact[name] += (found[f"flow_{kind}"] or ZERO) * cost
+    # Closing quantity: the opening carried through the period's flows (the same movements
+    # the closing level is the sum of).
+    for target in rows.values():
+        q = target.quantities
+        q["closing"] = q["opening"] + sum((sign * q[name] for name, sign in FLOWS), ZERO)
+    shown = [target for target in rows.values() if target.shown]
+    items, locations = _names((r.item_id for r in shown), (r.location_id for r in shown))
+    for target in shown:
+        item, location = items[target.item_id], locations[target.location_id]
+        target.sku, target.item_name, target.unit = item.sku, item.name, item.unit
+        target.location, target.location_name = location.code, location.name
+    shown.sort(key=lambda r: (r.sku.lower(), r.location.lower()))
+    return Rollforward(since=since, until=until, rows=shown)
+
+
+
+
+# --- stock rows at an instant (the doors of /api/stock/ and the inventory page) -------------
+
+@dataclass
+class StockRowAsOf:
+    """One item-location as it stood at an instant: the shape of a stock row (``item``,
+    ``location``, ``quantity``), with its lots' value."""
+
+    item: Item
+    location: Location
+    quantity: Decimal
+    holding: Holding
+
+    @property
+    def value(self):
+        return self.holding.shown_value
+
+    @property
+    def unknown_cost_quantity(self):
+        return self.holding.unknown_cost_quantity
+
+
+def stock_rows_as_of(*, as_of: datetime, scope: Scope = Scope(), search: str = "",
+                     include_empty: bool = False) -> list[StockRowAsOf]:
+    """The item-location rows exactly as they stood after every movement with
+    ``occurred_at ≤ as_of``: stock levels (lots − the shortfalls open then) with their lots'
+    value. Rows at 0 only with ``include_empty`` (those that had held stock by then); ordered
+    by sku then location code, like ``/api/stock/``. Four grouped queries and one for names."""
+    levels = levels_as_of(as_of=as_of, scope=scope)
+    lots = {(h.item_id, h.location_id): h for h in holdings(as_of=as_of, scope=scope)}
+    keys = [key for key, quantity in levels.items() if quantity or include_empty]
+    items, locations = _names((k[0] for k in keys), (k[1] for k in keys))
+    search = search.strip().lower()
+    rows = []
+    for item_id, location_id in keys:
+        item, location = items[item_id], locations[location_id]
+        if search and search not in item.sku.lower() and search not in item.name.lower():
+            continue
+        holding = lots.get((item_id, location_id)) or Holding(item_id, location_id)
+        rows.append(StockRowAsOf(item, location, levels[item_id, location_id], holding))
+    rows.sort(key=lambda row: (row.item.sku.lower(), row.location.code.lower()))
+    return rows
+
+
+# --- recall trace -------------------------------------------------------------------------------
+
+#: The kinds of movement whose lines use units up (they leave stock for good).
+CONSUMING = [Kind.BUILD, Kind.REPLACEMENT, Kind.ADJUSTMENT, Kind.SETTLEMENT]
+
+
+def recall_batches(*, batch_id: int | None = None, supplier: str = "", po_number: str = "") -> list[Batch]:
+    """The batches a recall starts from: one batch, every batch from a supplier (code, any
+    case), or every batch received on a PO number (any case)."""
+    queryset = Batch.objects.select_related("item", "supplier").order_by("item__sku", "number")
+    if batch_id is not None:
+        return list(queryset.filter(pk=batch_id))
+    if supplier:
+        return list(queryset.filter(supplier__code__iexact=supplier.strip()))
+    if po_number:
+        return list(queryset.filter(po_number__iexact=po_number.strip()))
+    return []
+
+
+def whereabouts(batch_ids) -> list[Lot]:
+    """Where every unit of these batches is now: their lots holding units, by location then
+    item and batch. One query."""
+    return list(
+        Lot.objects.non_empty().filter(batch_id__in=list(batch_ids))
+        .select_related("batch", "batch__supplier", "item", "location")
+        .order_by("location__code", "item__sku", "batch__number")
+    )
+
+
+def consumptions(batch_ids) -> list[MovementLine]:
+    """Every ledger line that used units of these batches up (builds, replacements, downward
+    adjustments, settlements), in time order. One query."""
+    return list(
+        MovementLine.objects.filter(batch_id__in=list(batch_ids), movement__kind__in=CONSUMING,
+                                    from_location__isnull=False)
+        .select_related("movement", "movement__user", "movement__item", "batch", "from_location")
+        .order_by("movement__occurred_at", "movement_id", "id")
+    )
