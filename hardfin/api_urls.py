@@ -15,8 +15,6 @@ urlpatterns = [
     # cost) to lots' batch detail, handing everything else to the views below.
     path("", include("reports.api_urls")),
     path("", include("inventory.api_urls")),
-    # Before lots: it adds PATCH (the unknown unit cost) to lots' batch detail.
-    path("", include("reports.api_urls")),
     path("", include("lots.api_urls")),
     path("", include("movements.api_urls")),
     re_path(r"^.*$", not_found),
