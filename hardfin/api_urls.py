@@ -11,6 +11,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file (?script): no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("counts.api_urls")),  # first: it takes below_minimum on stock/ (counts/api_urls.py)
     path("", include("inventory.api_urls")),
     path("", include("lots.api_urls")),
     path("", include("movements.api_urls")),

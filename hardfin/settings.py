@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "inventory",
     "lots",
     "movements",
+    "counts",
 ]
 
 MIDDLEWARE = [

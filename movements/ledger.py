@@ -384,3 +384,28 @@ def _save_lot_quantities(lots: Sequence[Lot]) -> None:
     # bulk_update costs more than the statements it saves.
     for lot in lots:
         Lot.objects.filter(pk=lot.pk).update(quantity=lot.quantity)
+
+
+# --- many pairs at once (appended for counts) ----------------------------------------------------
+
+#: Stock levels locked per statement by ``lock_many``: SQLite refuses a WHERE nested deeper than
+#: 1,000 terms, and one pair is two.
+LOCK_CHUNK = 200
+
+
+def lock_many(ledger: LedgerWrite, pairs: Iterable[tuple[Item, Location]], *, numbering: bool = False) -> None:
+    """``ledger.lock(pairs, numbering=...)`` for a write of thousands of pairs (a count's
+    corrections): the item rows (when ``numbering``) in one statement, then the stock levels a
+    chunk at a time in (item id, location id) order, so the protocol's order holds across the
+    chunks exactly as it does within one ``lock``."""
+    pairs = list(pairs)
+    if numbering:
+        ledger.items.update(_items_lock({item.id for item, _ in pairs}))
+        for item, _ in pairs:
+            if item.id not in ledger.items:  # deleted since the door read it
+                raise UnknownObject(f"No item {item.sku!r}.", field="sku")
+    ordered = sorted({(item.id, location.id) for item, location in pairs})
+    for start in range(0, len(ordered), LOCK_CHUNK):
+        for level in _stock_levels_lock(set(ordered[start:start + LOCK_CHUNK])):
+            ledger.levels[level.item_id, level.location_id] = level
+            ledger.items.setdefault(level.item_id, level.item)

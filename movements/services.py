@@ -350,3 +350,81 @@ def replacement_create(
             kind=Kind.REPLACEMENT, item=item, quantity=quantity, moved=ledger.consume(plan),
             from_location=location, reference=asset, note=note,
         )
+
+
+# --- many adjustments in one write (appended for counts) ---------------------------------------
+
+class Correction(NamedTuple):
+    """One adjustment of ``adjustments_create``: ``direction`` is ``up`` or ``down``."""
+
+    item: Item
+    location: Location
+    direction: str
+    quantity: Decimal | str | int
+
+
+@retry_on_conflict
+@transaction.atomic
+def adjustments_create(
+    *,
+    corrections: Iterable[Correction],
+    reason: AdjustmentReason | str | None,
+    user,
+    note: str = "",
+    occurred_at: datetime | None = None,
+) -> list[Movement]:
+    """Many adjustments as one write (a count's corrections): each is what ``adjustment_create``
+    records — up a new batch, down the oldest batches first — but the locks are taken once for
+    all of them, and every short downward line is reported at once. All or nothing. The
+    movements in the order given. Managers and Accountants only."""
+    _require(user, Kind.ADJUSTMENT)
+    reason = _resolve_reason(reason)
+    note = (note or "").strip()
+    if reason.requires_note and not note:
+        raise InvalidInput(f"Explain the adjustment in the note when the reason is {reason.label!r}.", field="note")
+    checked, seen = [], set()
+    for index, (item, location, direction, quantity) in enumerate(corrections):
+        try:
+            if (item.id, location.id) in seen:
+                raise InvalidInput(f"{item.sku} at {location.code} appears more than once; adjust it once.",
+                                   field="sku")
+            seen.add((item.id, location.id))
+            if direction not in ("up", "down"):
+                raise InvalidInput("Direction must be 'up' or 'down'.", field="direction")
+            quantity = _movable(item, quantity)
+            require_active(location, field="location")
+        except InvalidInput as exc:
+            raise exc.at_line(index, item.sku) from None
+        checked.append(Correction(item, location, direction, quantity))
+    if not checked:
+        return []
+
+    # Imported here so that this appended function changes no line above it.
+    from .ledger import lock_many
+
+    with LedgerWrite(user=user, occurred_at=occurred_at) as ledger:
+        lock_many(ledger, [(c.item, c.location) for c in checked], numbering=any(c.direction == "up" for c in checked))
+        plans = {}
+        for index, correction in enumerate(checked):
+            try:
+                quantity = ledger.require_movable(correction.item, correction.quantity)
+            except InvalidInput as exc:
+                raise exc.at_line(index, correction.item.sku) from None
+            checked[index] = correction._replace(quantity=quantity)
+            if correction.direction == "down":
+                plans[index] = ledger.plan(item=correction.item, location=correction.location, quantity=quantity)
+        require_stock(plans.values())
+        movements = []
+        for index, (item, location, direction, quantity) in enumerate(checked):
+            if direction == "up":
+                [lot] = ledger.create_batches(
+                    location=location, new=[(item, quantity)], origin=Batch.Origin.ADJUSTMENT, reference=reason.code,
+                )
+                moved, places = [(lot.batch, quantity)], {"to_location": location}
+            else:
+                moved, places = ledger.consume(plans[index]), {"from_location": location}
+            movements.append(ledger.record(
+                kind=Kind.ADJUSTMENT, item=item, quantity=quantity, moved=moved, reason=reason,
+                reference=reason.code, note=note, **places,
+            ))
+    return movements
