@@ -400,31 +400,24 @@ def adjustments_create(
         return []
 
     # Imported here so that this appended function changes no line above it.
-    from .ledger import lock_many
+    from .ledger import adjust_many, lock_many
 
     with LedgerWrite(user=user, occurred_at=occurred_at) as ledger:
         lock_many(ledger, [(c.item, c.location) for c in checked], numbering=any(c.direction == "up" for c in checked))
-        plans = {}
         for index, correction in enumerate(checked):
             try:
-                quantity = ledger.require_movable(correction.item, correction.quantity)
+                checked[index] = correction._replace(quantity=ledger.require_movable(correction.item, correction.quantity))
             except InvalidInput as exc:
                 raise exc.at_line(index, correction.item.sku) from None
-            checked[index] = correction._replace(quantity=quantity)
-            if correction.direction == "down":
-                plans[index] = ledger.plan(item=correction.item, location=correction.location, quantity=quantity)
-        require_stock(plans.values())
-        movements = []
-        for index, (item, location, direction, quantity) in enumerate(checked):
-            if direction == "up":
-                [lot] = ledger.create_batches(
-                    location=location, new=[(item, quantity)], origin=Batch.Origin.ADJUSTMENT, reference=reason.code,
-                )
-                moved, places = [(lot.batch, quantity)], {"to_location": location}
-            else:
-                moved, places = ledger.consume(plans[index]), {"from_location": location}
-            movements.append(ledger.record(
-                kind=Kind.ADJUSTMENT, item=item, quantity=quantity, moved=moved, reason=reason,
-                reference=reason.code, note=note, **places,
-            ))
+        by_location: dict[int, list[int]] = {}
+        for index, correction in enumerate(checked):
+            by_location.setdefault(correction.location.id, []).append(index)
+        movements: list[Movement | None] = [None] * len(checked)
+        for indexes in by_location.values():
+            recorded = adjust_many(
+                ledger, location=checked[indexes[0]].location, reason=reason, note=note,
+                changes=[(checked[i].item, checked[i].direction, checked[i].quantity) for i in indexes],
+            )
+            for i, movement in zip(indexes, recorded, strict=True):
+                movements[i] = movement
     return movements

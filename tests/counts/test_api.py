@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from movements.models import Movement
-from movements.services import Line, build_create, transfer_create
+from movements.services import Line, build_create, receipt_create, transfer_create
 from tests.api_support import receive
 from tests.factories import ItemFactory, LocationFactory
 from tests.helpers import level, lots_at, snapshot
@@ -290,3 +290,25 @@ def test_start_refuses_bad_input(api, manager, stocked):
     assert start(api, manager, location="OLD").status_code == 400
     assert start(api, manager, skus=["NOPE"]).json()["skus"]
     assert start(api, manager, skus=[]).status_code == 400
+
+
+def test_posting_many_lines_takes_a_bounded_number_of_statements(manager, operator, chicago, supplier,
+                                                                  django_assert_max_num_queries):
+    """Posting is set-based: 600 corrections (up and down) take about as many statements as 6."""
+    from counts import services
+    from inventory.models import Item
+
+    items = Item.objects.bulk_create([Item(sku=f"S-{n:04d}", name=f"Part {n}") for n in range(600)])
+    for start in range(0, 600, 200):
+        receipt_create(supplier=supplier, location=chicago, po_number="PO-9",
+                       lines=[Line(item, "10") for item in items[start:start + 200]], user=operator)
+    count = services.count_start(location=chicago, user=manager)
+    with django_assert_max_num_queries(30):
+        services.count_enter(count=count, entries=[(item, str(8 + n % 3 * 2)) for n, item in enumerate(items)],
+                             user=operator)
+    with django_assert_max_num_queries(60):
+        services.count_post(count=count, user=manager)
+    levels = {item.sku: level(item, chicago) for item in items}
+    assert levels["S-0000"] == 8 and levels["S-0001"] == 10 and levels["S-0002"] == 12
+    assert Movement.objects.filter(reason__code="count_correction").count() == 400
+    call_command("reconcile")
