@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from hardfin.csv import csv_query_response, csv_response
-from hardfin.quantities import STEP, fmt
+from hardfin.quantities import STEP
 from inventory.models import Item, Location, StockLevel
 from lots.models import Lot
 from movements.models import Movement, MovementLine, Shortfall
@@ -167,8 +167,8 @@ def low_stock_export(filename: str, rows: QuerySet[ReorderPoint]):
 
     def lines():
         for point in rows.iterator(chunk_size=2000):
+            # Quantities as Decimals (None: an empty cell), which the writer never escapes.
             yield (point.item.sku, point.item.name, point.location.code, point.location.name, point.item.unit,
-                   fmt(point.quantity), fmt(point.minimum), "" if point.target is None else fmt(point.target),
-                   fmt(point.to_order))
+                   point.quantity, point.minimum, point.target, point.to_order)
 
     return csv_response(filename, LOW_STOCK_HEADER, lines())

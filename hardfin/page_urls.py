@@ -41,6 +41,7 @@ accounts = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="lots:inventory"), name="home"),
     path("accounts/", include(accounts)),
+    path("", include("counts.urls")),  # first: it takes below_minimum on inventory/ (counts/urls.py)
     path("", include("lots.urls")),
     path("", include("movements.urls")),
 ]
