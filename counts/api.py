@@ -92,9 +92,10 @@ class CountViewSet(CountErrorsAsConflicts, DetailIgnoresFilters, mixins.ListMode
 
     @extend_schema(summary="Post a count: its variances become count_correction adjustments, in one write.",
                    request=CountPostSerializer, responses={200: CountSerializer})
-    @action(detail=True, methods=["post"])
+    # Not named ``post``: a viewset's method of that name would answer POST on /counts/{id}/ too.
+    @action(detail=True, methods=["post"], url_path="post", url_name="post")
     @idempotent
-    def post(self, request, pk=None):
+    def post_count(self, request, pk=None):
         count = self.get_object()
         data = self._valid(CountPostSerializer)
         services.count_post(count=count, uncounted=data["uncounted"], user=request.user)
@@ -114,14 +115,14 @@ class CountViewSet(CountErrorsAsConflicts, DetailIgnoresFilters, mixins.ListMode
         return serializer.validated_data
 
 
-class ReorderPointViewSet(DetailIgnoresFilters, viewsets.ModelViewSet):
+class ReorderPointViewSet(DetailIgnoresFilters, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          viewsets.GenericViewSet):
     """Minimum (and optional target) per item-location; low stock is below the minimum."""
 
     permission_classes = [InventoryAccess]
     serializer_class = ReorderPointSerializer
     filterset_class = ReorderPointFilter
     lookup_value_regex = r"[0-9]+"
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     write_permissions = {
         "POST": (services.ADD_REORDER,),
         "PATCH": (services.CHANGE_REORDER,),
@@ -148,11 +149,6 @@ class ReorderPointViewSet(DetailIgnoresFilters, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         point = services.reorder_point_update(reorder_point=point, user=request.user, **serializer.validated_data)
         return Response(self.get_serializer(point).data)
-
-    def update(self, request, *args, **kwargs):
-        if not kwargs.get("partial"):
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return super().update(request, *args, **kwargs)
 
     @extend_schema(responses={204: None})
     @idempotent
