@@ -130,7 +130,9 @@ class CountSheetView(CountMixin, TemplateView):
         except InvalidInput:
             messages.error(self.request, f"No item has the SKU {scan!r}.")
             return redirect(url)
-        return HttpResponseRedirect(f"{url}?{urlencode({'line': item.sku})}#line-{item.sku}")
+        # No #fragment: browsers skip autofocus when the address points at an element, and the
+        # row comes first on the page anyway.
+        return HttpResponseRedirect(f"{url}?{urlencode({'line': item.sku})}")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
