@@ -9,6 +9,7 @@ from hardfin.api.fields import ApiQuantityField
 from hardfin.errors import InvalidInput
 from inventory.models import Item, Location
 from inventory.serializers import CatalogKeyField
+from inventory.services import resolve
 from movements.serializers import NON_FIELD, LineListSerializer
 
 from .models import Count, ReorderPoint
@@ -79,10 +80,22 @@ class CountSerializer(CountSummarySerializer):
 class CountStartSerializer(serializers.Serializer):
     location = CatalogKeyField(Location, help_text="Location code (any case); it must be active.")
     skus = serializers.ListField(
-        child=CatalogKeyField(Item), required=False, allow_empty=False, max_length=MAX_LINES,
+        child=serializers.CharField(max_length=64), required=False, allow_empty=False, max_length=MAX_LINES,
         help_text="Default: every active item with a lot or a non-zero stock level at the location.",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_skus(self, skus):
+        """The items, or one message per SKU that names none (a flat list of messages)."""
+        items, errors = [], []
+        for sku in skus:
+            try:
+                items.append(resolve(Item, sku, field="skus", active_only=True))
+            except InvalidInput as exc:
+                errors.append(exc.message)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return items
 
 
 class EntrySerializer(serializers.Serializer):

@@ -35,6 +35,13 @@ CONTRACT = {
     "/api/adjustment-reasons/": {"get"},
     "/api/shortfalls/": {"get"},
     "/api/shortfalls/{id}/": {"get"},
+    "/api/counts/": {"get", "post"},
+    "/api/counts/{id}/": {"get"},
+    "/api/counts/{id}/entries/": {"post"},
+    "/api/counts/{id}/post/": {"post"},
+    "/api/counts/{id}/cancel/": {"post"},
+    "/api/reorder-points/": {"get", "post"},
+    "/api/reorder-points/{id}/": {"get", "patch", "delete"},
 }
 WRITES = {"post", "patch", "delete"}
 
