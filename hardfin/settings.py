@@ -199,7 +199,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The time zone pages show times in (and read typed dates in), e.g. America/Chicago; the
+# database keeps UTC whatever it is, and the API and CSV exports write ISO times with offsets.
+TIME_ZONE = os.environ.get("TIME_ZONE", "").strip() or "UTC"
 USE_I18N = True
 USE_TZ = True
 

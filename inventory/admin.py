@@ -1,7 +1,10 @@
 """Back office for the catalog (items, locations, suppliers: written through the catalog
 services, with CSV import/export) and a read-only view of stock levels."""
 
+import copy
+
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db import transaction
 
 from hardfin.admin import (
@@ -12,6 +15,7 @@ from hardfin.admin import (
     ShowEmptyFilter,
     SkuFilter,
 )
+from hardfin.errors import HasHistory
 from hardfin.quantities import fmt
 
 from .models import Item, Location, StockLevel, Supplier
@@ -29,6 +33,24 @@ from .services import (
     location_create,
     supplier_create,
 )
+
+
+class _TrialOnly(Exception):
+    """Rolls back a trial delete."""
+
+
+def delete_refusal(obj) -> str | None:
+    """What ``catalog_delete`` would answer if asked to delete ``obj`` now (its ``HasHistory``
+    message), or None if it would delete it: the service's own decision, tried in a savepoint
+    that is always rolled back, so the confirmation page can say so before anyone confirms."""
+    try:
+        with transaction.atomic():
+            catalog_delete(instance=copy.copy(obj))
+            raise _TrialOnly
+    except _TrialOnly:
+        return None
+    except HasHistory as exc:
+        return exc.message
 
 
 class CatalogAdmin(ImportExportAdminMixin, ServiceWritesAdmin):
@@ -51,6 +73,27 @@ class CatalogAdmin(ImportExportAdminMixin, ServiceWritesAdmin):
 
     def delete_record(self, obj):
         catalog_delete(instance=obj)
+
+    # --- delete: refused on the confirmation page itself when the record has history ----------
+
+    delete_confirmation_template = "admin/hardfin/delete_confirmation.html"
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # The confirmation page asks the service first. A confirmation posted anyway (history
+        # written since the page was shown) is refused by the delete itself, with a message.
+        obj = self.get_object(request, unquote(object_id)) if request.method != "POST" else None
+        refusal = delete_refusal(obj) if obj is not None and self.has_delete_permission(request, obj) else None
+        if refusal:
+            request._hardfin_delete_refusal = refusal
+            extra_context = {**(extra_context or {}), "delete_refusal": refusal}
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_deleted_objects(self, objs, request):
+        # A refusal counts as a protected object: Django then offers no "Yes, I'm sure" and
+        # deletes nothing when the page is posted anyway.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusal = getattr(request, "_hardfin_delete_refusal", None)
+        return deleted, counts, perms_needed, [refusal] if refusal else protected
 
     @admin.action(description="Activate selected %(verbose_name_plural)s", permissions=["change"])
     def activate(self, request, queryset):

@@ -7,6 +7,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from hardfin.api.idempotency import idempotent
+from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.views import FirstRendererNegotiation
 from hardfin.identifiers import KEY_CHARACTERS
@@ -119,39 +120,53 @@ class SupplierViewSet(CatalogViewSet):
 
 class StockRowsView(generics.ListAPIView):
     """Item-location rows, by SKU then location code. Rows at zero are left out unless
-    ``include_empty``; a negative row is an open build shortfall."""
+    ``include_empty``; a negative row is an open build shortfall. Keyset pages (``cursor``),
+    no ``count``."""
 
     permission_classes = [InventoryAccess]
     serializer_class = StockRowSerializer
     filterset_class = StockLevelFilter
+    pagination_class = KeysetPagination
+    keyset_order = ["item__sku", "location__code", "id"]
 
     def get_queryset(self):
         return selectors.stock_rows()
 
 
-class StockGroupedView(StockRowsView):
-    """The filtered item-location rows, added up per group."""
-
-    group: staticmethod
-
-    def list(self, request, *args, **kwargs):
-        groups = self.group(self.filter_queryset(self.get_queryset()))
-        page = self.paginate_queryset(groups)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-
-class StockByItemView(StockGroupedView):
-    """Stock per item: the total and how many locations hold it."""
+class StockByItemView(StockRowsView):
+    """Stock per item, by SKU: the total and how many locations hold it. A page is a keyset
+    page of items; only their rows are added up."""
 
     serializer_class = StockByItemSerializer
-    group = staticmethod(selectors.stock_by_item)
+    keyset_order = ["sku", "id"]
+
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset())
+        items = self.paginate_queryset(selectors.items_in_stock(rows))
+        totals = selectors.item_totals(rows, [item.pk for item in items])
+        groups = [
+            {"sku": item.sku, "item_name": item.name, "unit": item.unit, **totals[item.pk]} for item in items
+        ]
+        return self.get_paginated_response(self.get_serializer(groups, many=True).data)
 
 
-class StockByLocationView(StockGroupedView):
-    """Stock per location: the total and how many items it holds."""
+class StockByLocationView(StockRowsView):
+    """Stock per location, by code: the total and how many items it holds. A page is a
+    keyset page of locations; all their rows are added up (the contract's ``quantity`` and
+    ``items``; see ``selectors.location_totals``)."""
 
     serializer_class = StockByLocationSerializer
-    group = staticmethod(selectors.stock_by_location)
+    keyset_order = ["code", "id"]
+
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset())
+        locations = self.paginate_queryset(selectors.locations_in_stock(rows))
+        totals = selectors.location_totals(rows, [location.pk for location in locations])
+        groups = [
+            {"location": location.code, "location_name": location.name, **totals[location.pk]}
+            for location in locations
+        ]
+        return self.get_paginated_response(self.get_serializer(groups, many=True).data)
 
 
 @extend_schema_view(

@@ -33,6 +33,11 @@ class Item(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("sku"), name="item_sku_unique_ci"),
         ]
+        indexes = [
+            # Lists page through items in SKU or name order (keyset pages walk these).
+            models.Index(fields=["sku"], name="item_sku"),
+            models.Index(fields=["name", "id"], name="item_name_id"),
+        ]
 
     def __str__(self):
         return f"{self.sku} — {self.name}"
@@ -87,6 +92,9 @@ class StockLevel(models.Model):
         ]
         indexes = [
             models.Index(fields=["location", "item"], name="stocklevel_location_item"),
+            # A location's rows by quantity, ties by item (the inventory page sorted by
+            # quantity walks it and stops after one page).
+            models.Index(fields=["location", "quantity", "item"], name="stocklevel_location_quantity"),
         ]
         default_permissions = ("view",)
         permissions = [

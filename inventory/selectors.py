@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Lower
 
 from hardfin.csv import csv_query_response
+from hardfin.identifiers import CODE_MAX_LENGTH, SKU_MAX_LENGTH, pattern
 
-from .models import Item, StockLevel
+from .models import Item, Location, StockLevel
 
 #: The type of every quantity sum.
 QUANTITY = DecimalField(max_digits=15, decimal_places=3)
@@ -21,41 +23,84 @@ def items_with_on_hand() -> QuerySet[Item]:
     return Item.objects.annotate(on_hand=Coalesce(Sum("stock_levels__quantity", output_field=QUANTITY), ZERO))
 
 
+_SKU = re.compile(pattern(SKU_MAX_LENGTH))
+_CODE = re.compile(pattern(CODE_MAX_LENGTH))
+
+
+def item_id(sku: str) -> int | None:
+    """The id of the item with this SKU (ignoring case), or None. Read through the unique
+    index on ``LOWER(sku)``, so a filter by SKU becomes a filter by id that the (item, …)
+    indexes serve; a text that cannot be a SKU is not looked up at all."""
+    if not _SKU.match(sku):
+        return None
+    return Item.objects.alias(key=Lower("sku")).filter(key=Lower(Value(sku))).values_list("id", flat=True).first()
+
+
+def location_id(code: str) -> int | None:
+    """The id of the location with this code (ignoring case), or None; as ``item_id``."""
+    if not _CODE.match(code):
+        return None
+    return (
+        Location.objects.alias(key=Lower("code")).filter(key=Lower(Value(code))).values_list("id", flat=True).first()
+    )
+
+
+def stock_search(rows: QuerySet[StockLevel], text: str) -> QuerySet[StockLevel]:
+    """Rows whose SKU, item name, location code or location name contains ``text``. The few
+    matching locations are looked up first, so the rows' condition is "item among the matching
+    items, or location among these ids" rather than an OR over four joined columns."""
+    locations = list(
+        Location.objects.filter(Q(code__icontains=text) | Q(name__icontains=text)).values_list("id", flat=True)
+    )
+    condition = Q(item_id__in=Item.objects.filter(Q(sku__icontains=text) | Q(name__icontains=text)).values("id"))
+    if locations:
+        condition |= Q(location_id__in=locations)
+    return rows.filter(condition)
+
+
 def stock_rows() -> QuerySet[StockLevel]:
     """Item-location rows, ordered by SKU then location code (filter with StockLevelFilter)."""
     return StockLevel.objects.select_related("item", "location").order_by("item__sku", "location__code")
 
 
-def stock_by_item(rows: QuerySet[StockLevel]):
-    """Group filtered item-location rows by item: ``sku``, ``item_name``, ``unit``,
-    ``quantity`` (total) and ``locations`` (how many locations hold a non-zero quantity)."""
-    return (
-        rows.order_by()
+def items_in_stock(rows: QuerySet[StockLevel]) -> QuerySet[Item]:
+    """The items that have at least one of the (filtered) item-location ``rows``. Page them in
+    SKU order: the index on ``sku`` walks the items and each is checked by the unique
+    (item, location) index, so nothing adds up every row."""
+    return Item.objects.filter(Exists(rows.order_by().filter(item_id=OuterRef("pk"))))
+
+
+def locations_in_stock(rows: QuerySet[StockLevel]) -> QuerySet[Location]:
+    """The locations that have at least one of the (filtered) item-location ``rows``."""
+    return Location.objects.filter(Exists(rows.order_by().filter(location_id=OuterRef("pk"))))
+
+
+def item_totals(rows: QuerySet[StockLevel], item_ids) -> dict[int, dict]:
+    """For each of ``item_ids`` (one page of items), the total of its ``rows`` (``quantity``,
+    in the item's one unit) and how many of them are non-zero (``locations``). Reads only
+    those items' rows."""
+    totals = (
+        rows.filter(item_id__in=list(item_ids))
+        .order_by()
         .values("item_id")
-        # Count first: once ``quantity`` is annotated, the name means the sum, not the row's.
-        .annotate(locations=Count("id", filter=~Q(quantity=0)))
-        .annotate(
-            sku=Coalesce("item__sku", Value("")),
-            item_name=Coalesce("item__name", Value("")),
-            unit=Coalesce("item__unit", Value("")),
-            quantity=Sum("quantity", output_field=QUANTITY),
-        )
-        .order_by("sku")
+        .annotate(locations=Count("id", filter=~Q(quantity=0)), total=Sum("quantity", output_field=QUANTITY))
     )
+    return {row["item_id"]: {"quantity": row["total"], "locations": row["locations"]} for row in totals}
 
 
-def stock_by_location(rows: QuerySet[StockLevel]):
-    """Group filtered item-location rows by location: ``location`` (code),
-    ``location_name``, ``quantity`` and ``items`` (how many items it holds, non-zero)."""
-    return (
-        rows.order_by()
+def location_totals(rows: QuerySet[StockLevel], location_ids) -> dict[int, dict]:
+    """For each of ``location_ids`` (one page of locations), the sum of its ``rows``
+    (``quantity``, whatever the items' units) and how many are non-zero (``items``). Unlike
+    every other list read, this one reads every row of those locations: the API's
+    by-location list promises these figures (API.md), and nothing stores them. The pages
+    show neither."""
+    totals = (
+        rows.filter(location_id__in=list(location_ids))
+        .order_by()
         .values("location_id")
-        # As above, and the name before ``location`` is re-used for the code.
-        .annotate(items=Count("id", filter=~Q(quantity=0)))
-        .annotate(location_name=Coalesce("location__name", Value("")))
-        .annotate(location=Coalesce("location__code", Value("")), quantity=Sum("quantity", output_field=QUANTITY))
-        .order_by("location")
+        .annotate(items=Count("id", filter=~Q(quantity=0)), total=Sum("quantity", output_field=QUANTITY))
     )
+    return {row["location_id"]: {"quantity": row["total"], "items": row["items"]} for row in totals}
 
 
 STOCK_EXPORT_HEADER = ("SKU", "Item name", "Location", "Quantity")
@@ -63,9 +108,19 @@ STOCK_EXPORT_HEADER = ("SKU", "Item name", "Location", "Quantity")
 STOCK_EXPORT_COLUMNS = ("item__sku", "item__name", "location__name", "quantity")
 
 
-def stock_export(filename: str, rows: QuerySet[StockLevel]):
-    """The item-location export of ``rows`` as a streamed CSV download (COPY on PostgreSQL)."""
-    return csv_query_response(filename, STOCK_EXPORT_HEADER, rows, STOCK_EXPORT_COLUMNS, numeric={"quantity"})
+#: The staff page's export adds these after the four columns of the API's (whose header is
+#: a contract and stays as it is).
+PAGE_EXPORT_HEADER = (*STOCK_EXPORT_HEADER, "Unit", "Location code")
+PAGE_EXPORT_COLUMNS = (*STOCK_EXPORT_COLUMNS, "item__unit", "location__code")
+
+
+def stock_export(filename: str, rows: QuerySet[StockLevel], *, with_unit_and_code: bool = False):
+    """The item-location export of ``rows``, in their order, as a streamed CSV download (COPY
+    on PostgreSQL); ``with_unit_and_code`` adds the ``Unit`` and ``Location code`` columns."""
+    header, columns = (
+        (PAGE_EXPORT_HEADER, PAGE_EXPORT_COLUMNS) if with_unit_and_code else (STOCK_EXPORT_HEADER, STOCK_EXPORT_COLUMNS)
+    )
+    return csv_query_response(filename, header, rows, columns, numeric={"quantity"})
 
 
 def stock_export_rows(rows: QuerySet[StockLevel]):

@@ -3,6 +3,7 @@ since it reads the ledger."""
 
 from rest_framework import viewsets
 
+from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import InventoryAccess
 from hardfin.api.views import DetailIgnoresFilters
 
@@ -18,6 +19,8 @@ class LotViewSet(DetailIgnoresFilters, viewsets.ReadOnlyModelViewSet):
     serializer_class = LotSerializer
     filterset_class = filters.LotFilter
     lookup_value_regex = r"[0-9]+"
+    pagination_class = KeysetPagination
+    keyset_order = ["item__sku", "location__code", "batch_id"]
 
     def get_queryset(self):
         return selectors.lots_fifo_order()
@@ -30,6 +33,8 @@ class BatchViewSet(DetailIgnoresFilters, viewsets.ReadOnlyModelViewSet):
     serializer_class = BatchSerializer
     filterset_class = filters.BatchFilter
     lookup_value_regex = r"[0-9]+"
+    pagination_class = KeysetPagination
+    keyset_order = ["item__sku", "number"]
 
     def get_queryset(self):
         return selectors.batches()

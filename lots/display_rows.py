@@ -1,21 +1,33 @@
-"""What the stock pages show, read with a fixed number of queries whatever the page size.
+"""What the stock pages show, read with a fixed number of queries whatever the data behind them.
 
 The shared selectors and FilterSets decide which rows there are; this module only gathers the
-rows and lots of one page and wraps them with quantities ready to display.
+rows and lots of one page and wraps them with quantities ready to display. Every read here is
+bounded by what the page shows: a page of groups (keyset, see ``hardfin.pagination``), the
+first rows of each group, and the first lots of each row.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from urllib.parse import urlencode
+
+from django.db import connections
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
 
 from hardfin.quantities import Quantity
 from inventory.models import StockLevel
 
-from .models import Lot
+from .models import FIFO_ORDER, Lot
+
+#: Rows shown under each group of the inventory list; the rest are one link away.
+ROWS_PER_GROUP = 10
+#: Lots shown under each item-location row of the inventory page.
+LOTS_PER_ROW = 20
 
 
 @dataclass
@@ -26,30 +38,82 @@ class LotRow:
 
 @dataclass
 class StockRow:
-    """One item at one location, with its lots (oldest batch first)."""
+    """One item at one location, with its first lots (oldest batch first)."""
 
     level: StockLevel
     quantity: Quantity
     lots: list[LotRow] = field(default_factory=list)
+    #: Whether the row has more lots than ``lots`` holds.
+    more_lots: bool = False
+
+    # Addresses built here rather than by ``{% url %}`` in the template: a page shows
+    # hundreds of rows, and reversing in Python costs a fraction of it.
+    @property
+    def item_url(self) -> str:
+        return reverse("lots:item", args=[self.level.item.sku])
+
+    def _prefilled(self, name: str) -> str:
+        query = urlencode({"sku": self.level.item.sku, "location": self.level.location.code})
+        return f"{reverse(name)}?{query}"
+
+    @property
+    def transfer_url(self) -> str:
+        return self._prefilled("movements:transfer")
+
+    @property
+    def adjust_url(self) -> str:
+        return self._prefilled("movements:adjustment")
 
 
 @dataclass
 class StockGroup:
-    """One item (by-item view) or one location (by-location view) and its rows."""
+    """One item (by-item view) or one location (by-location view) and its first rows."""
 
     title: str
     subtitle: str
-    quantity: Quantity
-    #: Locations holding the item, or items held at the location (non-zero rows).
-    holders: int
     rows: list[StockRow]
+    #: The item's total in its unit; None for a location, whose items have different units.
+    quantity: Quantity | None = None
+    #: Locations holding the item (non-zero rows); None for a location (a count of its items
+    #: would read every row it has).
+    holders: int | None = None
+    #: Whether the group has more rows than ``rows`` holds (its own view lists them all).
+    more_rows: bool = False
     sku: str = ""
     location_code: str = ""
 
 
-def stock_rows_with_lots(levels: Iterable[StockLevel], lots: QuerySet[Lot]) -> list[StockRow]:
-    """Wrap ``levels`` with their lots, taken from ``lots`` (a filtered
-    ``lots_fifo_order()``) in one query."""
+def first_of_each(
+    rows: QuerySet, *, group: str, ids: Sequence[int], order: Sequence[str], limit: int, large_groups: bool
+) -> list:
+    """The first ``limit`` of ``rows`` in ``order`` for each ``group`` value in ``ids``, in one
+    query. Groups of few rows (an item's locations) are numbered by a window over all their
+    rows. ``large_groups`` (a location's items, which may be hundreds of thousands): on
+    PostgreSQL a UNION ALL of one LIMITed branch per group, each one an index range that stops
+    after ``limit`` rows; SQLite (the embedded default) cannot LIMIT a branch and numbers them
+    too. Returns the rows in ``order``."""
+    ids = list(ids)
+    if not ids:
+        return []
+    ordered = rows.order_by(*order)
+    if large_groups and connections[rows.db].features.supports_slicing_ordering_in_compound:
+        branches = [ordered.filter(**{group: value}).values_list("pk", flat=True)[:limit] for value in ids]
+        chosen = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    else:
+        ranked = ordered.filter(**{f"{group}__in": ids}).annotate(
+            position=Window(RowNumber(), partition_by=[F(group)], order_by=list(order))
+        )
+        chosen = ranked.filter(position__lte=limit).values_list("pk", flat=True)
+    return list(rows.filter(pk__in=list(chosen)).order_by(*order))
+
+
+def stock_rows_without_lots(levels: Iterable[StockLevel]) -> list[StockRow]:
+    return [StockRow(level, Quantity(level.quantity, level.item.unit)) for level in levels]
+
+
+def stock_rows_with_lots(levels: Iterable[StockLevel], lots: QuerySet[Lot], *, per_row: int | None = None) -> list[StockRow]:
+    """Wrap ``levels`` with their lots, taken from ``lots`` (a filtered ``lots_fifo_order()``)
+    in one query: the first ``per_row`` of each (all if None)."""
     levels = list(levels)
     if not levels:
         return []
@@ -57,50 +121,32 @@ def stock_rows_with_lots(levels: Iterable[StockLevel], lots: QuerySet[Lot]) -> l
         item_id__in={level.item_id for level in levels},
         location_id__in={level.location_id for level in levels},
     )
+    if per_row is not None:
+        page_lots = page_lots.annotate(
+            position=Window(RowNumber(), partition_by=[F("item_id"), F("location_id")], order_by=list(FIFO_ORDER))
+        ).filter(position__lte=per_row + 1)
     by_pair: dict[tuple[int, int], list[LotRow]] = defaultdict(list)
     for lot in page_lots:
         by_pair[lot.item_id, lot.location_id].append(LotRow(lot, Quantity(lot.quantity, lot.item.unit)))
-    return [
-        StockRow(level, Quantity(level.quantity, level.item.unit), by_pair.get((level.item_id, level.location_id), []))
-        for level in levels
-    ]
-
-
-def stock_groups(
-    rows: QuerySet[StockLevel], groups: Iterable[dict], *, by: str, lots: QuerySet[Lot]
-) -> list[StockGroup]:
-    """Expand one page of ``stock_by_item``/``stock_by_location`` (``by`` = ``item`` or
-    ``location``) with its item-location rows from ``rows`` and their lots from ``lots``."""
-    groups = list(groups)
-    key = f"{by}_id"
-    levels = rows.filter(**{f"{key}__in": [group[key] for group in groups]})
-    rows_by_group: dict[int, list[StockRow]] = defaultdict(list)
-    for row in stock_rows_with_lots(levels, lots):
-        rows_by_group[getattr(row.level, key)].append(row)
     result = []
-    for group in groups:
-        group_rows = rows_by_group.get(group[key], [])
-        if by == "item":
-            result.append(
-                StockGroup(
-                    title=group["sku"],
-                    subtitle=group["item_name"],
-                    quantity=Quantity(group["quantity"], group["unit"]),
-                    holders=group["locations"],
-                    rows=group_rows,
-                    sku=group["sku"],
-                )
-            )
-        else:
-            # Items of one location may have different units: the total has none.
-            result.append(
-                StockGroup(
-                    title=group["location_name"],
-                    subtitle=group["location"],
-                    quantity=Quantity(group["quantity"]),
-                    holders=group["items"],
-                    rows=group_rows,
-                    location_code=group["location"],
-                )
-            )
+    for level in levels:
+        pair_lots = by_pair.get((level.item_id, level.location_id), [])
+        more = per_row is not None and len(pair_lots) > per_row
+        result.append(
+            StockRow(level, Quantity(level.quantity, level.item.unit), pair_lots[:per_row] if more else pair_lots, more)
+        )
     return result
+
+
+def item_group(item, totals: dict | None, rows: list[StockRow], *, more_rows: bool = False) -> StockGroup:
+    totals = totals or {"quantity": 0, "locations": 0}
+    return StockGroup(
+        title=item.sku, subtitle=item.name, rows=rows, quantity=Quantity(totals["quantity"], item.unit),
+        holders=totals["locations"], more_rows=more_rows, sku=item.sku,
+    )
+
+
+def location_group(location, rows: list[StockRow], *, more_rows: bool = False) -> StockGroup:
+    return StockGroup(
+        title=location.name, subtitle=location.code, rows=rows, more_rows=more_rows, location_code=location.code,
+    )

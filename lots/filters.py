@@ -1,6 +1,7 @@
 import django_filters
 
 from hardfin.filters import FilterSet, YesNoFilter
+from inventory.filters import filter_item_sku, filter_location_code
 
 from .models import Batch, Lot
 
@@ -18,8 +19,8 @@ class LotFilter(FilterSet):
     """Lots, oldest batch first. By default only lots holding units; ``show_empty`` adds the
     lots that have been fully consumed."""
 
-    item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
-    location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact", label="Location code")
+    item = django_filters.CharFilter(field_name="item_id", method=filter_item_sku, label="SKU")
+    location = django_filters.CharFilter(field_name="location_id", method=filter_location_code, label="Location code")
     batch = django_filters.CharFilter(field_name="batch__number", method=filter_batch_number, label="Batch number")
     show_empty = YesNoFilter(method="filter_show_empty", label="Show empty lots")
 
@@ -38,7 +39,7 @@ class LotFilter(FilterSet):
 
 
 class BatchFilter(FilterSet):
-    item = django_filters.CharFilter(field_name="item__sku", lookup_expr="iexact", label="SKU")
+    item = django_filters.CharFilter(field_name="item_id", method=filter_item_sku, label="SKU")
     number = django_filters.CharFilter(field_name="number", method=filter_batch_number, label="Batch number")
 
     class Meta:

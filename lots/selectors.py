@@ -1,7 +1,7 @@
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from inventory.selectors import ZERO
+from inventory.selectors import QUANTITY, ZERO
 
 from .models import FIFO_ORDER, Batch, Lot
 
@@ -14,9 +14,12 @@ def lots_fifo_order() -> QuerySet[Lot]:
 
 
 def batches() -> QuerySet[Batch]:
-    """Batches with ``on_hand``: the units of the batch still in stock, over all locations."""
+    """Batches with ``on_hand``: the units of the batch still in stock, over all locations.
+    A subquery per batch rather than a join grouped over every lot, so a page of batches adds
+    up only its own lots."""
+    on_hand = Lot.objects.filter(batch=OuterRef("pk")).order_by().values("batch").annotate(total=Sum("quantity"))
     return (
         Batch.objects.select_related("item", "supplier")
-        .annotate(on_hand=Coalesce(Sum("lots__quantity"), ZERO))
+        .annotate(on_hand=Coalesce(Subquery(on_hand.values("total"), output_field=QUANTITY), ZERO))
         .order_by("item__sku", "number")
     )

@@ -16,6 +16,10 @@ from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from import_export import fields
 
 from hardfin.admin import (
     DateRangeFilter,
@@ -30,6 +34,7 @@ from hardfin.quantities import fmt
 from inventory.admin import CatalogAdmin
 from inventory.models import Location
 
+from .display_rows import kind_label, reference_text, signed_quantity
 from .forms import AdjustmentForm, TransferForm
 from .imports import (
     OPENING_PO_NUMBER,
@@ -84,12 +89,32 @@ class MovementLineInline(ReadOnlyInline):
         return fmt(line.quantity)
 
 
+class MovementExportResource(MovementResource):
+    """The ledger's CSV from the admin: ``MovementResource`` with the direction of each
+    adjustment (``up``/``down``; blank for other kinds) beside its unsigned quantity, so a
+    spreadsheet can tell +5 from -5. Codes, not labels, as in the API (``reason`` is a code)."""
+
+    direction = fields.Field(column_name="direction", readonly=True)
+
+    class Meta(MovementResource.Meta):
+        fields = (
+            "id", "occurred_at", "kind", "direction", "sku", "quantity", "unit", "from_location", "to_location",
+            "reference", "supplier", "shipment_number", "reason", "note", "user", "lines",
+        )
+
+    def get_export_order(self):
+        return self._meta.fields
+
+    def dehydrate_direction(self, movement):
+        return movement.direction or ""
+
+
 @admin.register(Movement)
 class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
-    resource_classes = [MovementResource]
+    resource_classes = [MovementExportResource]
     import_export_change_list_template = "admin/movements/movement/change_list.html"
-    list_display = ("id", "occurred_at", "kind", "sku", "quantity_display", "from_location", "to_location",
-                    "reference", "user")
+    list_display = ("id", "time", "kind_display", "sku", "quantity_display", "from_location", "to_location",
+                    "reference_display", "reason_label", "user")
     list_select_related = ("item", "from_location", "to_location", "user", "supplier", "reason")
     list_filter = (
         "kind",
@@ -103,8 +128,8 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
     search_help_text = "Reference, SKU or note contains"
     ordering = ("-occurred_at", "-id")
     show_full_result_count = False
-    fields = ("kind", "occurred_at", "item", "quantity_display", "from_location", "to_location", "reference",
-              "supplier", "shipment_number", "reason", "note", "shortfall", "user")
+    fields = ("kind_display", "time", "item", "quantity_display", "from_location", "to_location", "reference",
+              "supplier", "shipment_number", "reason_label", "note", "shortfall", "user", "document_link")
     readonly_fields = fields
     inlines = [MovementLineInline]
 
@@ -112,9 +137,34 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
     def sku(self, movement):
         return movement.item.sku
 
+    @admin.display(description="Kind", ordering="kind")
+    def kind_display(self, movement):
+        """``Adjustment up`` / ``Adjustment down``: the direction is part of what happened."""
+        return kind_label(movement)
+
     @admin.display(description="Quantity", ordering="quantity")
     def quantity_display(self, movement):
-        return f"{fmt(movement.quantity)} {movement.item.unit}"
+        """Signed where the movement has one direction (``+5 ea`` up, ``-5 ea`` down)."""
+        return str(signed_quantity(movement))
+
+    @admin.display(description="Reference", ordering="reference")
+    def reference_display(self, movement):
+        """As the staff pages word it (``PO PO-1001``, ``Build WO-3``); an adjustment's reason
+        is in its own column, by label."""
+        return reference_text(movement) or "—"
+
+    @admin.display(description="Reason", ordering="reason__label")
+    def reason_label(self, movement):
+        return movement.reason.label if movement.reason_id else "—"
+
+    @admin.display(description="Time", ordering="occurred_at")
+    def time(self, movement):
+        """With its zone, which the admin otherwise leaves unsaid."""
+        return date_format(timezone.localtime(movement.occurred_at), "Y-m-d H:i:s T")
+
+    @admin.display(description="Staff page")
+    def document_link(self, movement):
+        return format_html('<a href="{}">Open the printable record</a>', reverse("movements:document", args=[movement.pk]))
 
     # --- pages that record movements --------------------------------------------------------------
 
@@ -345,16 +395,24 @@ class OpenFilter(admin.SimpleListFilter):
 @admin.register(Shortfall)
 class ShortfallAdmin(ExportAdminMixin, ReadOnlyAdmin):
     resource_classes = [ShortfallResource]
-    list_display = ("id", "sku", "location", "reference", "quantity_display", "outstanding_display", "created_at",
-                    "settled_at")
+    list_display = ("id", "sku", "location", "reference", "quantity_display", "outstanding_display", "created",
+                    "settled")
     list_select_related = ("item", "location", "build")
     list_filter = (OpenFilter, SkuFilter, "location", DateRangeFilter.on("created_at", "date"))
     search_fields = ("reference", "item__sku")
     search_help_text = "Build reference or SKU contains"
     ordering = ("-created_at", "-id")
-    fields = ("item", "location", "build", "reference", "quantity_display", "outstanding_display", "created_at",
-              "settled_at")
+    fields = ("item", "location", "build", "reference", "quantity_display", "outstanding_display", "created",
+              "settled")
     readonly_fields = fields
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, shortfall):
+        return date_format(timezone.localtime(shortfall.created_at), "Y-m-d H:i:s T")
+
+    @admin.display(description="Settled", ordering="settled_at")
+    def settled(self, shortfall):
+        return date_format(timezone.localtime(shortfall.settled_at), "Y-m-d H:i:s T") if shortfall.settled_at else "—"
 
     @admin.display(description="SKU", ordering="item__sku")
     def sku(self, shortfall):

@@ -29,15 +29,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from hardfin.csv import NUL_IN_CELL, unescape_cell
 from hardfin.db import retry_on_conflict
-from hardfin.errors import ConflictError, InvalidInput, PermissionDeniedError
+from hardfin.errors import ConflictError, InvalidInput, PermissionDeniedError, UnknownObject
 from hardfin.identifiers import has_nul
 from hardfin.quantities import check_quantity
 from inventory.models import Item, Location, Supplier
-from inventory.services import resolve
+from inventory.services import key_field, require_active
 from lots.models import Batch
 
 from .models import Movement, OpeningBalancesImport
@@ -143,22 +144,34 @@ def _is_filled(row: Mapping[str, str]) -> bool:
     return any((value or "").strip() for value in row.values())
 
 
+#: Keys looked up per query when a file's items, locations and suppliers are loaded.
+LOOKUP_BATCH = 1000
+
+
 class _Lookup:
-    """Finds items, locations and suppliers by key ignoring case, each key once per file."""
+    """Finds items, locations and suppliers by key ignoring case, as ``resolve`` does (same
+    messages), from what ``load`` read for the whole file: a query per model and batch of keys
+    rather than one per key."""
 
     def __init__(self):
         self._found: dict[tuple, object] = {}
 
+    def load(self, model, keys: Iterable[str]) -> None:
+        """Read the records of ``model`` whose key is one of ``keys``, ignoring case."""
+        field = key_field(model)
+        # Stored keys are ASCII (letters, digits and ``.-_``); any other key matches none.
+        wanted = sorted({key.strip().lower() for key in keys if key.strip().isascii() and not has_nul(key)})
+        for start in range(0, len(wanted), LOOKUP_BATCH):
+            chunk = wanted[start:start + LOOKUP_BATCH]
+            for record in model.objects.alias(_key_ci=Lower(field)).filter(_key_ci__in=chunk):
+                self._found[model, getattr(record, field).lower()] = record
+
     def __call__(self, model, key: str, *, field: str):
-        memo_key = (model, key.lower())
-        if memo_key not in self._found:
-            try:
-                self._found[memo_key] = resolve(model, key, field=field, active_only=True)
-            except InvalidInput as exc:
-                self._found[memo_key] = exc
-        found = self._found[memo_key]
-        if isinstance(found, InvalidInput):
-            raise found
+        key = (key or "").strip()
+        found = self._found.get((model, key.lower())) if key.isascii() else None
+        if found is None:
+            raise UnknownObject(f"No {model._meta.verbose_name} {key!r}.", field=field)
+        require_active(found, field=field)
         return found
 
 
@@ -181,7 +194,10 @@ def _received_at(text: str, *, today: datetime.date) -> datetime.datetime | None
 def opening_balances_check(*, rows: Iterable[Mapping[str, str]]) -> list[OpeningBalance]:
     """Check every row and return them ready to record, or raise OpeningBalancesInvalid with
     every problem found. Writes nothing."""
+    rows = list(rows)
     lookup = _Lookup()
+    for model, column in ((Item, "sku"), (Location, "location"), (Supplier, "supplier")):
+        lookup.load(model, (_cell(row, column) for row in rows if _is_filled(row) and not has_nul(row.get(column))))
     today = timezone.localdate()
     balances, errors = [], []
     for number, row in enumerate(rows, start=1):

@@ -18,7 +18,6 @@ from inventory.resources import CatalogResource
 from lots.models import format_batch_number
 
 from .models import AdjustmentReason, Movement, MovementLine, Shortfall
-from .services import reason_create
 
 
 def id_field():
@@ -85,7 +84,6 @@ class ShortfallResource(ExportOnlyResource):
 
 class AdjustmentReasonResource(CatalogResource):
     key = "code"
-    create = staticmethod(reason_create)
     editable = ("label", "requires_note", "is_active")
 
     code = text_field("code", keep_when_blank=True)

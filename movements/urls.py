@@ -18,3 +18,12 @@ urlpatterns = [
     path("items/<sku:sku>/batches/", views.ItemBatchesView.as_view(), name="item-batches"),
     path("items/<sku:sku>/batches/<int:number>/", views.BatchTraceView.as_view(), name="batch-trace"),
 ]
+
+# The ledger across items, one movement's document, a location, the open shortfalls.
+urlpatterns += [
+    path("movements/", views.LedgerView.as_view(), name="ledger"),
+    path("movements/export.csv", views.LedgerExportView.as_view(), name="ledger-export"),
+    path("movements/<int:pk>/", views.MovementDocumentView.as_view(), name="document"),
+    path("locations/<code:code>/", views.LocationView.as_view(), name="location"),
+    path("shortfalls/", views.ShortfallsView.as_view(), name="shortfalls"),
+]

@@ -1,5 +1,6 @@
 """Helpers for the admin and CSV tests: URLs, signed-in clients, CSV downloads and the
-django-import-export upload flow (preview, then confirm)."""
+django-import-export upload flow (preview, then confirm). Stock is set up with tests/stock.py
+and the fixtures of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from movements.services import Line, receipt_create, transfer_create
 from tests.factories import UserFactory
 
 #: Formula-like cells and what every export must turn them into.
@@ -24,16 +24,6 @@ def superuser(db):
     return UserFactory(username="root", is_superuser=True, is_staff=True)
 
 
-@pytest.fixture
-def worked_example(item, chicago, milwaukee, supplier, manager):
-    """DESIGN.md's LDR-4.1 story, recorded by a manager: Chicago ends with 155 of batch 0002
-    (and an empty lot of 0001), Milwaukee with 100 of 0001 and 45 of 0002."""
-    receive(item, chicago, supplier, manager, "100", po_number="PO-1001")
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="25", user=manager)
-    receive(item, chicago, supplier, manager, "200", po_number="PO-1002")
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="120", user=manager)
-
-
 def admin_url(model, view: str = "changelist", *args) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
@@ -43,11 +33,6 @@ def signed_in(user) -> Client:
     if user is not None:
         client.force_login(user)
     return client
-
-
-def receive(item, location, supplier, user, quantity, po_number="PO-1"):
-    """Put ``quantity`` of ``item`` at ``location`` through the receipt service."""
-    return receipt_create(supplier=supplier, location=location, po_number=po_number, lines=[Line(item, quantity)], user=user)
 
 
 def csv_text(response) -> str:

@@ -6,7 +6,9 @@ from django.db.backends.postgresql.operations import (
     DatabaseOperations as PostgresOperations,
 )
 
+from movements.services import Line, build_create, transfer_create
 from tests.factories import ItemFactory, LocationFactory, SupplierFactory, UserFactory
+from tests.stock import receive, worked_example
 
 _postgres_sql_flush = PostgresOperations.sql_flush
 
@@ -92,6 +94,63 @@ def milwaukee(db):
 @pytest.fixture
 def supplier(db):
     return SupplierFactory(code="ACME", name="Acme Sensors")
+
+
+@pytest.fixture
+def cable(db):
+    """An item counted in fractions."""
+    return ItemFactory(sku="CBL-CAT6", name="Cat6 cable", unit="m", fractional=True)
+
+
+# --- stock, recorded through the services (tests/stock.py); each returns what it recorded ----
+
+@pytest.fixture
+def ldr_worked_example(item, chicago, milwaukee, supplier, operator):
+    """DESIGN.md's worked example, recorded by the operator (olivia): Chicago holds 155 of
+    LDR-4.1's batch 0002 (and an empty lot of 0001), Milwaukee 100 of 0001 and 45 of 0002."""
+    return worked_example(item, chicago, milwaukee, supplier=supplier, user=operator)
+
+
+@pytest.fixture
+def ldr_worked_example_by_manager(item, chicago, milwaukee, supplier, manager):
+    """The same worked example, recorded by the manager (manny)."""
+    return worked_example(item, chicago, milwaukee, supplier=supplier, user=manager)
+
+
+@pytest.fixture
+def ldr_worked_example_first_half(item, chicago, milwaukee, supplier, operator):
+    """The worked example's first two steps, recorded by the operator: Chicago holds 75 of
+    LDR-4.1's batch 0001 (100 received, 25 sent on), Milwaukee 25 of it."""
+    return worked_example(item, chicago, milwaukee, supplier=supplier, user=operator, steps=2)
+
+
+@pytest.fixture
+def ldr_10_20_30_at_chicago(item, chicago, supplier, operator):
+    """LDR-4.1 at Chicago only: batch 0001 with 10, 0002 with 20, 0003 with 30."""
+    return [receive(item, chicago, quantity, supplier=supplier, user=operator) for quantity in ("10", "20", "30")]
+
+
+@pytest.fixture
+def ldr_75_at_chicago(item, chicago, milwaukee, supplier, operator):
+    """75 of LDR-4.1 at Chicago, in one batch (0001); Milwaukee holds nothing."""
+    return receive(item, chicago, "75", supplier=supplier, user=operator)
+
+
+@pytest.fixture
+def ldr_100_at_chicago(item, chicago, milwaukee, supplier, operator):
+    """100 of LDR-4.1 at Chicago, in one batch (0001); Milwaukee holds nothing."""
+    return receive(item, chicago, "100", supplier=supplier, user=operator)
+
+
+@pytest.fixture
+def stock_with_a_shortfall(item, chicago, milwaukee, supplier, operator):
+    """LDR-4.1: 100 received at Chicago and all sent to Milwaukee, then a build of 1 at
+    Chicago: Chicago -1 (an open shortfall of 1, its lot of 0001 empty), Milwaukee 100."""
+    received = receive(item, chicago, "100", supplier=supplier, user=operator)
+    moved = transfer_create(item=item, source=chicago, destination=milwaukee, quantity="100", user=operator)
+    build = build_create(location=chicago, reference="B-1", lines=[Line(item, "1")], user=operator,
+                         allow_shortfall=True)
+    return [received, moved, *build.movements]
 
 
 def D(value) -> Decimal:

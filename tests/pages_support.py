@@ -1,5 +1,5 @@
-"""Helpers for the page tests: set up stock through the services, and read pages the way a
-person reads them (visible text, one element at a time)."""
+"""Helpers for the page tests: read pages the way a person reads them (visible text, one
+element at a time). Stock is set up with tests/stock.py and the fixtures of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import io
 import re
 from html.parser import HTMLParser
 
-from movements.services import Line, receipt_create, transfer_create
-
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 #: Tags whose edges separate words, as a browser lays them out; inline tags do not.
 BREAKING_TAGS = VOID_TAGS | {
@@ -17,19 +15,6 @@ BREAKING_TAGS = VOID_TAGS | {
     "legend", "li", "main", "nav", "option", "p", "section", "select", "summary", "table", "tbody", "td", "textarea",
     "th", "thead", "tr", "ul",
 }
-
-
-def worked_example(*, item, chicago, milwaukee, supplier, user):
-    """DESIGN.md's LDR-4.1 story: Chicago ends with 155 of 0002 (and an empty lot of 0001),
-    Milwaukee with 100 of 0001 and 45 of 0002."""
-    receipt_create(supplier=supplier, location=chicago, po_number="PO-1001", lines=[Line(item, "100")], user=user)
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="25", user=user)
-    receipt_create(supplier=supplier, location=chicago, po_number="PO-1002", lines=[Line(item, "200")], user=user)
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="120", user=user)
-
-
-def receive(item, location, quantity, *, supplier, user, po_number="PO-1"):
-    receipt_create(supplier=supplier, location=location, po_number=po_number, lines=[Line(item, quantity)], user=user)
 
 
 class _Elements(HTMLParser):

@@ -10,9 +10,10 @@ from hardfin.errors import UnknownObject
 from inventory.models import Item
 from inventory.services import resolve
 from movements.services import Line, build_create, transfer_create
-from tests.api_support import api, receive  # noqa: F401  (api is a fixture)
+from tests.api_support import api  # noqa: F401  (api is a fixture)
 from tests.factories import ItemFactory
 from tests.pages_support import csv_rows, html_of, text, texts
+from tests.stock import receive
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_resolving_a_key_with_a_nul_byte_is_unknown(item):
 def every_kind_of_row(superuser, item, chicago, milwaukee, supplier):
     """At least one row in every admin list: movements of several kinds, lots, batches, stock
     levels, a shortfall, reasons, users, groups."""
-    receive(item=item, location=chicago, supplier=supplier, user=superuser, quantity="100")
+    receive(item, chicago, "100", supplier=supplier, user=superuser)
     transfer_create(item=item, source=chicago, destination=milwaukee, quantity="10", user=superuser)
     build_create(location=milwaukee, reference="B-1", lines=[Line(ItemFactory(unit="m"), "1")], user=superuser,
                  allow_shortfall=True)
@@ -103,13 +104,6 @@ def test_every_admin_list_filter_and_search_box_takes_a_nul_byte(client, superus
 
 # --- yes/no filters: true/false or 1/0; anything else matches nothing (API.md) -------------------
 
-@pytest.fixture
-def stock_with_a_shortfall(operator, item, chicago, milwaukee, supplier):
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="100")
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="100", user=operator)
-    build_create(location=chicago, reference="B-1", lines=[Line(item, "1")], user=operator, allow_shortfall=True)
-
-
 @pytest.mark.parametrize(
     "path, query",
     [
@@ -145,7 +139,7 @@ def test_unknown_yes_no_values_match_nothing_on_the_inventory_page(client, opera
     assert "No stock matches these filters." in text(response)
     assert " checked" not in html_of(response)  # the unknown value is not shown as ticked
     export = client.get("/inventory/export.csv", query)
-    assert csv_rows(export) == [["SKU", "Item name", "Location", "Quantity"]]
+    assert csv_rows(export) == [["SKU", "Item name", "Location", "Quantity", "Unit", "Location code"]]
 
 
 @pytest.mark.parametrize("query", [{"show_empty": "maybe"}, {"include_empty": "x"}])

@@ -7,10 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from movements.models import Movement
-from movements.services import transfer_create
 from tests.factories import ItemFactory, LocationFactory
 from tests.helpers import lots_at, snapshot
-from tests.pages_support import receive, worked_example
+from tests.stock import receive, worked_example
 
 # The live server needs a transactional database, which is emptied after each test;
 # serialized_rollback puts back what the migrations created (role groups, adjustment reasons).
@@ -38,9 +37,7 @@ def test_an_operator_transfers_from_the_inventory_by_location(
     page, sign_in, tmp_path, item, chicago, milwaukee, supplier, operator
 ):
     # The worked example up to its last step: Chicago holds 75 of 0001 and 200 of 0002.
-    receive(item, chicago, "100", supplier=supplier, user=operator, po_number="PO-1001")
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="25", user=operator)
-    receive(item, chicago, "200", supplier=supplier, user=operator, po_number="PO-1002")
+    worked_example(item, chicago, milwaukee, supplier=supplier, user=operator, steps=3)
 
     sign_in(operator)
     shoot(page, tmp_path, "inventory-by-item")
@@ -48,8 +45,13 @@ def test_an_operator_transfers_from_the_inventory_by_location(
     page.wait_for_url("**/inventory/?view=location")
     open_group(page, "Chicago Warehouse")
     row = stock_row(page, "LDR-4.1", "CHI")
-    expect(row.locator(".row-name")).to_have_text("LDR-4.1 Lidar unit 4.1")
+    expect(row.locator(".row-name")).to_have_text("LDR-4.1")
+    expect(row.locator("td").first).to_have_text("Lidar unit 4.1")
     expect(row.locator(".row-qty")).to_have_text("275 ea")
+    # The list shows a location's first rows; its own view adds their lots.
+    page.get_by_role("link", name="Lots of these rows").click()
+    page.wait_for_url("**/inventory/?view=location&location=CHI")
+    row = stock_row(page, "LDR-4.1", "CHI")
     lots = row.locator("table.lots")
     expect(lots).to_be_hidden()
     row.get_by_text("Lots (2)").click()
@@ -101,10 +103,7 @@ def test_an_operator_transfers_from_the_inventory_by_location(
     expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
 
 
-def test_a_manager_adjusts_down_and_sees_the_fifo_result(
-    page, sign_in, tmp_path, item, chicago, milwaukee, supplier, operator, manager
-):
-    worked_example(item=item, chicago=chicago, milwaukee=milwaukee, supplier=supplier, user=operator)
+def test_a_manager_adjusts_down_and_sees_the_fifo_result(page, sign_in, tmp_path, ldr_worked_example, manager):
     sign_in(manager)
     open_group(page, "LDR-4.1")
     stock_row(page, "LDR-4.1", "MKE").get_by_role("link", name="Adjust LDR-4.1 at Milwaukee Operations Center").click()
@@ -134,9 +133,8 @@ def test_a_manager_adjusts_down_and_sees_the_fifo_result(
 
 
 def test_export_with_a_filter_downloads_the_rows_of_the_filtered_page(
-    page, sign_in, tmp_path, item, chicago, milwaukee, supplier, operator
+    page, sign_in, tmp_path, ldr_worked_example, chicago, milwaukee, supplier, operator
 ):
-    worked_example(item=item, chicago=chicago, milwaukee=milwaukee, supplier=supplier, user=operator)
     receive(ItemFactory(sku="BRK-2", name="Bracket, steel"), milwaukee, "12", supplier=supplier, user=operator)
     receive(ItemFactory(sku="CBL-9", name="Cable", unit="m", fractional=True), chicago, "7.5", supplier=supplier,
             user=operator)
@@ -163,12 +161,14 @@ def test_export_with_a_filter_downloads_the_rows_of_the_filtered_page(
     with open(download.value.path(), encoding="utf-8-sig", newline="") as exported:
         rows = list(csv.reader(exported))
     assert rows == [
-        ["SKU", "Item name", "Location", "Quantity"],
-        ["BRK-2", "Bracket, steel", "Milwaukee Operations Center", "12"],
-        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "145"],
+        ["SKU", "Item name", "Location", "Quantity", "Unit", "Location code"],
+        ["BRK-2", "Bracket, steel", "Milwaukee Operations Center", "12", "ea", "MKE"],
+        ["LDR-4.1", "Lidar unit 4.1", "Milwaukee Operations Center", "145", "ea", "MKE"],
     ]
-    # The same rows as the page: SKU, location, quantity (the page adds code and unit).
-    assert [(sku, f"{location} MKE", f"{quantity} ea") for sku, _, location, quantity in rows[1:]] == shown
+    # The same rows as the page: SKU, location and code, quantity and unit.
+    assert [
+        (sku, f"{location} {code}", f"{quantity} {unit}") for sku, _, location, quantity, unit, code in rows[1:]
+    ] == shown
 
 
 def test_an_operator_receives_two_lines_then_builds_with_a_shortfall(
@@ -188,7 +188,8 @@ def test_an_operator_receives_two_lines_then_builds_with_a_shortfall(
     page.get_by_role("button", name="Receive").click()
     page.wait_for_url("**/inventory/?view=location&location=CHI")
     expect(page.get_by_role("status")).to_have_text(
-        "Received PO PO-2001 at Chicago Warehouse: 10 ea of LDR-4.1 as batch 0001; 12.5 m of CBL-9 as batch 0001."
+        "Received PO PO-2001 at Chicago Warehouse: 10 ea of LDR-4.1 as batch 0001; 12.5 m of CBL-9 as batch 0001. "
+        "Open the receipt record to print it or link to it."
     )
     expect(stock_row(page, "CBL-9", "CHI").locator(".row-qty")).to_have_text("12.5 m")
 
@@ -208,7 +209,7 @@ def test_an_operator_receives_two_lines_then_builds_with_a_shortfall(
     page.wait_for_url("**/inventory/?view=location&location=CHI")
     expect(page.get_by_role("status")).to_have_text(
         "Recorded build WO-88 at Chicago Warehouse: 12 ea of LDR-4.1 (10 from batch 0001; 2 ea short, recorded as an "
-        "open shortfall)."
+        "open shortfall). Open the build record to print it or link to it."
     )
     expect(stock_row(page, "LDR-4.1", "CHI").locator(".row-qty")).to_have_text("-2 ea Shortfall")
     shoot(page, tmp_path, "inventory-with-shortfall")

@@ -13,24 +13,19 @@ from hardfin.models import IdempotencyKey
 from inventory.models import Item
 from movements import api as movements_api
 from movements.models import Movement
-from tests.api_support import api, client_for, receive  # noqa: F401  (api is a fixture)
+from tests.api_support import api, client_for  # noqa: F401  (api is a fixture)
 from tests.factories import UserFactory
 from tests.helpers import snapshot
+from tests.stock import receive
 
 TRANSFER = {"sku": "LDR-4.1", "from_location": "CHI", "to_location": "MKE", "quantity": "25"}
-
-
-@pytest.fixture
-def stocked(item, chicago, milwaukee, supplier, operator):
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="100")
-    return item
 
 
 def key(value):
     return {"HTTP_IDEMPOTENCY_KEY": value}
 
 
-def test_a_replay_gets_the_first_response_and_records_nothing(api, operator, stocked):
+def test_a_replay_gets_the_first_response_and_records_nothing(api, operator, ldr_100_at_chicago):
     client = api(operator)
     first = client.post("/api/transfers/", TRANSFER, **key("transfer-0001"))
     after_first = snapshot()
@@ -45,7 +40,7 @@ def test_a_replay_gets_the_first_response_and_records_nothing(api, operator, sto
     assert Movement.objects.filter(kind="transfer").count() == 1
 
 
-def test_the_body_may_be_spaced_and_ordered_differently(api, operator, stocked):
+def test_the_body_may_be_spaced_and_ordered_differently(api, operator, ldr_100_at_chicago):
     client = api(operator)
     client.post("/api/transfers/", TRANSFER, **key("k-1"))
 
@@ -63,7 +58,7 @@ def test_the_body_may_be_spaced_and_ordered_differently(api, operator, stocked):
      ("/api/replacements/", {"sku": "LDR-4.1", "location": "CHI", "quantity": "25", "asset": "T-1"})],
     ids=["other-body", "other-path"],
 )
-def test_the_same_key_for_another_request_is_a_422(api, operator, stocked, path, body):
+def test_the_same_key_for_another_request_is_a_422(api, operator, ldr_100_at_chicago, path, body):
     client = api(operator)
     client.post("/api/transfers/", TRANSFER, **key("k-1"))
     before = snapshot()
@@ -78,7 +73,7 @@ def test_the_same_key_for_another_request_is_a_422(api, operator, stocked, path,
     assert snapshot() == before
 
 
-def test_keys_belong_to_one_user(api, operator, manager, stocked):
+def test_keys_belong_to_one_user(api, operator, manager, ldr_100_at_chicago):
     assert api(operator).post("/api/transfers/", TRANSFER, **key("k-1")).status_code == 201
     second = api(manager).post("/api/transfers/", TRANSFER, **key("k-1"))
 
@@ -87,7 +82,7 @@ def test_keys_belong_to_one_user(api, operator, manager, stocked):
     assert Movement.objects.filter(kind="transfer").count() == 2
 
 
-def test_without_a_key_every_request_is_a_new_action(api, operator, stocked):
+def test_without_a_key_every_request_is_a_new_action(api, operator, ldr_100_at_chicago):
     client = api(operator)
     client.post("/api/transfers/", TRANSFER)
     client.post("/api/transfers/", TRANSFER)
@@ -97,7 +92,7 @@ def test_without_a_key_every_request_is_a_new_action(api, operator, stocked):
 
 @pytest.mark.parametrize("value", ["", "x" * 256, "caf\xe9", "tab\there"], ids=["empty", "too-long", "non-ascii",
                                                                              "control"])
-def test_a_malformed_key_is_a_400(api, operator, stocked, value):
+def test_a_malformed_key_is_a_400(api, operator, ldr_100_at_chicago, value):
     before = snapshot()
 
     response = api(operator).post("/api/transfers/", TRANSFER, **key(value))
@@ -108,11 +103,11 @@ def test_a_malformed_key_is_a_400(api, operator, stocked, value):
     assert snapshot() == before
 
 
-def test_a_conflict_is_replayed_too(api, operator, stocked, chicago, supplier):
+def test_a_conflict_is_replayed_too(api, operator, item, ldr_100_at_chicago, chicago, supplier):
     client = api(operator)
     body = {**TRANSFER, "quantity": "150"}
     first = client.post("/api/transfers/", body, **key("k-409"))
-    receive(item=stocked, location=chicago, supplier=supplier, user=operator, quantity="100")
+    receive(item, chicago, "100", supplier=supplier, user=operator)
     before = snapshot()
 
     again = client.post("/api/transfers/", body, **key("k-409"))
@@ -134,7 +129,7 @@ def test_catalog_writes_take_keys_too(api, manager):
     assert not Item.objects.exists()
 
 
-def test_a_crashed_first_attempt_leaves_the_key_free_to_retry(api, operator, stocked, monkeypatch):
+def test_a_crashed_first_attempt_leaves_the_key_free_to_retry(api, operator, ldr_100_at_chicago, monkeypatch):
     client = api(operator)
     client.raise_request_exception = False
     with monkeypatch.context() as patch:
@@ -152,7 +147,7 @@ def crash(**kwargs):
     raise RuntimeError("the server fell over")
 
 
-def test_keys_expire_after_24_hours(api, operator, stocked):
+def test_keys_expire_after_24_hours(api, operator, ldr_100_at_chicago):
     client = api(operator)
     client.post("/api/transfers/", TRANSFER, **key("k-1"))
     IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=24, minutes=1))
@@ -164,7 +159,7 @@ def test_keys_expire_after_24_hours(api, operator, stocked):
     assert IdempotencyKey.objects.get().fingerprint != ""
 
 
-def test_keys_are_kept_for_24_hours(api, operator, stocked):
+def test_keys_are_kept_for_24_hours(api, operator, ldr_100_at_chicago):
     client = api(operator)
     client.post("/api/transfers/", TRANSFER, **key("k-1"))
     IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=23, minutes=59))
@@ -180,7 +175,7 @@ def locked(pairs):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("with_key", [True, False])
-def test_busy_database_is_a_503_and_the_key_stays_free(api, operator, stocked, monkeypatch, with_key):
+def test_busy_database_is_a_503_and_the_key_stays_free(api, operator, ldr_100_at_chicago, monkeypatch, with_key):
     monkeypatch.setattr("hardfin.db.time.sleep", lambda seconds: None)
     headers = key("k-busy") if with_key else {}
     client = api(operator)
@@ -211,7 +206,7 @@ def in_thread(results, index, user, body, idempotency_key, started=None):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_requests_with_one_key_record_one_movement(operator, stocked):
+def test_concurrent_requests_with_one_key_record_one_movement(operator, ldr_100_at_chicago):
     body = {**TRANSFER, "quantity": "10"}
     for round_number in range(5):
         start = threading.Event()
@@ -235,7 +230,7 @@ def test_concurrent_requests_with_one_key_record_one_movement(operator, stocked)
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_key_whose_first_request_is_running_is_a_409(operator, stocked, monkeypatch):
+def test_a_key_whose_first_request_is_running_is_a_409(operator, ldr_100_at_chicago, monkeypatch):
     inside, release = threading.Event(), threading.Event()
     real_transfer = movements_api.services.transfer_create
 
@@ -269,7 +264,7 @@ def test_a_key_whose_first_request_is_running_is_a_409(operator, stocked, monkey
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_different_users_with_the_same_key_do_not_wait_for_each_other(operator, stocked):
+def test_different_users_with_the_same_key_do_not_wait_for_each_other(operator, ldr_100_at_chicago):
     other = UserFactory(groups=["Operators"])
     results = [None, None]
     threads = [threading.Thread(target=in_thread, args=(results, index, user, {**TRANSFER, "quantity": "10"},

@@ -74,8 +74,13 @@ def test_every_operation_documents_its_errors(schema):
 
 def test_filters_and_quantities_are_described(schema):
     stock = schema["paths"]["/api/stock/"]["get"]
-    assert {"item", "location", "search", "include_empty", "page", "page_size"} <= {
-        p["name"] for p in stock["parameters"]}
+    stock_parameters = {p["name"] for p in stock["parameters"]}
+    # The stock list pages with a cursor (docs/api.md, "Pagination"): no page numbers, no count.
+    assert {"item", "location", "search", "include_empty", "cursor", "page_size"} <= stock_parameters
+    assert "page" not in stock_parameters
+    page_schema = stock["responses"]["200"]["content"]["application/json"]["schema"]
+    page_schema = schema["components"]["schemas"][page_schema["$ref"].rsplit("/", 1)[1]]
+    assert set(page_schema["properties"]) == {"next", "previous", "results"}
     assert {p["name"] for p in schema["paths"]["/api/movements/"]["get"]["parameters"]} >= {
         "item", "location", "kind", "since", "until", "reference", "ordering", "cursor", "page_size"}
     components = schema["components"]["schemas"]

@@ -5,9 +5,10 @@ from django.contrib.admin.models import LogEntry
 
 from inventory.models import Item, Location, StockLevel, Supplier
 from movements.services import transfer_create
-from tests.admin_support import admin_url, messages_of, receive, signed_in, superuser  # noqa: F401
+from tests.admin_support import admin_url, messages_of, signed_in, superuser  # noqa: F401
 from tests.factories import ItemFactory, LocationFactory, SupplierFactory, UserFactory
 from tests.helpers import snapshot
+from tests.stock import receive
 
 # --- who may enter ------------------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ def test_blank_name_on_change_is_a_field_error(manager, item):
 
 def test_unticking_fractional_while_fractions_are_in_stock_is_a_field_error(manager, chicago, supplier):
     cable = ItemFactory(sku="CBL-7", name="Cable", unit="m", fractional=True)
-    receive(cable, chicago, supplier, manager, "2.5")
+    receive(cable, chicago, "2.5", supplier=supplier, user=manager)
     before = snapshot()
 
     response = signed_in(manager).post(
@@ -154,7 +155,7 @@ def test_unticking_fractional_while_fractions_are_in_stock_is_a_field_error(mana
 
 
 def test_deleting_an_item_with_history_says_why_and_keeps_it(manager, item, chicago, supplier):
-    receive(item, chicago, supplier, manager, "10")
+    receive(item, chicago, "10", supplier=supplier, user=manager)
     client = signed_in(manager)
     confirm = client.get(admin_url(Item, "delete", item.pk))
     assert confirm.status_code == 200
@@ -195,8 +196,8 @@ def test_supplier_code_clash_ignoring_case(manager, supplier):
 # --- lists --------------------------------------------------------------------------------------
 
 def test_item_list_shows_on_hand(manager, item, chicago, milwaukee, supplier):
-    receive(item, chicago, supplier, manager, "100")
-    receive(item, milwaukee, supplier, manager, "45")
+    receive(item, chicago, "100", supplier=supplier, user=manager)
+    receive(item, milwaukee, "45", supplier=supplier, user=manager)
     response = signed_in(manager).get(admin_url(Item))
     [row] = response.context["cl"].result_list
     assert row.on_hand == 145
@@ -213,7 +214,7 @@ def test_item_search_and_filters(manager, item):
 @pytest.mark.parametrize("rows", [1, 100])
 def test_item_list_queries_are_bounded(rows, manager, chicago, supplier, django_assert_max_num_queries):
     for _ in range(rows):
-        receive(ItemFactory(), chicago, supplier, manager, "5")
+        receive(ItemFactory(), chicago, "5", supplier=supplier, user=manager)
     client = signed_in(manager)
     with django_assert_max_num_queries(12):
         response = client.get(admin_url(Item))
@@ -234,7 +235,7 @@ def test_location_and_supplier_lists_run_a_bounded_number_of_queries(factory, ro
 @pytest.mark.parametrize("rows", [1, 100])
 def test_stock_level_list_queries_are_bounded(rows, manager, chicago, supplier, django_assert_max_num_queries):
     for _ in range(rows):
-        receive(ItemFactory(), chicago, supplier, manager, "5")
+        receive(ItemFactory(), chicago, "5", supplier=supplier, user=manager)
     client = signed_in(manager)
     with django_assert_max_num_queries(12):
         response = client.get(admin_url(StockLevel))
@@ -244,7 +245,7 @@ def test_stock_level_list_queries_are_bounded(rows, manager, chicago, supplier, 
 # --- stock levels are read-only -----------------------------------------------------------------
 
 def test_stock_levels_are_read_only_even_for_superusers(superuser, item, chicago, supplier):  # noqa: F811
-    receive(item, chicago, supplier, superuser, "10")
+    receive(item, chicago, "10", supplier=supplier, user=superuser)
     level = StockLevel.objects.get()
     client = signed_in(superuser)
     assert client.get(admin_url(StockLevel, "add")).status_code == 403
@@ -256,7 +257,7 @@ def test_stock_levels_are_read_only_even_for_superusers(superuser, item, chicago
 
 
 def test_stock_levels_hide_rows_at_zero_unless_asked(manager, item, chicago, milwaukee, supplier):
-    receive(item, chicago, supplier, manager, "10")
+    receive(item, chicago, "10", supplier=supplier, user=manager)
     transfer_create(item=item, source=chicago, destination=milwaukee, quantity="10", user=manager)
     client = signed_in(manager)
     shown = client.get(admin_url(StockLevel)).context["cl"].result_list

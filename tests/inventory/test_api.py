@@ -9,9 +9,10 @@ from django.http import StreamingHttpResponse
 
 from inventory.models import Item, Location, Supplier
 from movements.services import Line, build_create, transfer_create
-from tests.api_support import api, receive  # noqa: F401  (api is a fixture)
+from tests.api_support import api  # noqa: F401  (api is a fixture)
 from tests.factories import ItemFactory, LocationFactory, SupplierFactory
 from tests.helpers import snapshot
+from tests.stock import receive
 
 # --- catalog ---------------------------------------------------------------------------------------
 
@@ -26,7 +27,7 @@ def test_item_create_answers_201_with_defaults(api, manager):
 
 
 def test_items_are_addressed_by_sku_with_dots_ignoring_case(api, operator, item, chicago, supplier):
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="12")
+    receive(item, chicago, "12", supplier=supplier, user=operator)
     client = api(operator)
 
     assert client.get("/api/items/LDR-4.1/").json()["on_hand"] == "12"
@@ -106,7 +107,7 @@ def test_delete_without_history_is_a_204(api, manager):
 
 @pytest.mark.parametrize("path", ["/api/items/LDR-4.1/", "/api/locations/CHI/", "/api/suppliers/ACME/"])
 def test_delete_with_history_is_a_409(api, manager, operator, item, chicago, supplier, path):
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="1")
+    receive(item, chicago, "1", supplier=supplier, user=operator)
     before = snapshot()
 
     response = api(manager).delete(path)
@@ -135,13 +136,13 @@ def test_catalog_filters(api, operator, item):
 # --- stock -----------------------------------------------------------------------------------------
 
 @pytest.fixture
-def stock(operator, item, chicago, milwaukee, supplier):
+def stock_positive_zero_and_negative(operator, item, chicago, milwaukee, supplier):
     """LDR-4.1: 155 at CHI, 145 at MKE (as in the worked example); CBL: 0 at CHI (emptied),
     and -6 of SCR at MKE (an open build shortfall)."""
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="300")
+    receive(item, chicago, "300", supplier=supplier, user=operator)
     transfer_create(item=item, source=chicago, destination=milwaukee, quantity="145", user=operator)
     cable = ItemFactory(sku="CBL", name="=HYPERLINK(\"x\")")
-    receive(item=cable, location=chicago, supplier=supplier, user=operator, quantity="4")
+    receive(cable, chicago, "4", supplier=supplier, user=operator)
     build_create(location=chicago, reference="B-1", lines=[Line(cable, "4")], user=operator)
     screw = ItemFactory(sku="SCR", name="-screw")
     build_create(location=milwaukee, reference="B-2", lines=[Line(screw, "6")], user=operator, allow_shortfall=True)
@@ -151,7 +152,7 @@ def rows(response):
     return [(row["sku"], row["location"], row["quantity"]) for row in response.json()["results"]]
 
 
-def test_stock_rows_leave_out_zero_unless_asked(api, operator, stock):
+def test_stock_rows_leave_out_zero_unless_asked(api, operator, stock_positive_zero_and_negative):
     client = api(operator)
 
     assert rows(client.get("/api/stock/")) == [("LDR-4.1", "CHI", "155"), ("LDR-4.1", "MKE", "145"),
@@ -167,14 +168,14 @@ def test_stock_rows_leave_out_zero_unless_asked(api, operator, stock):
 
 @pytest.mark.parametrize("params", [{"item": "NOPE"}, {"location": "NOWHERE"}, {"search": "zzz"},
                                     {"item": "' OR 1=1 --"}, {"include_empty": "sometimes"}])
-def test_unknown_filter_values_give_empty_results(api, operator, stock, params):
+def test_unknown_filter_values_give_empty_results(api, operator, stock_positive_zero_and_negative, params):
     response = api(operator).get("/api/stock/", params)
 
     assert response.status_code == 200
-    assert response.json()["count"] == 0
+    assert response.json() == {"next": None, "previous": None, "results": []}
 
 
-def test_stock_by_item_and_by_location(api, operator, stock):
+def test_stock_by_item_and_by_location(api, operator, stock_positive_zero_and_negative):
     client = api(operator)
 
     assert client.get("/api/stock/by-item/").json()["results"] == [
@@ -187,14 +188,15 @@ def test_stock_by_item_and_by_location(api, operator, stock):
         {"location": "CHI", "location_name": "Chicago Warehouse", "quantity": "155", "items": 1},
         {"location": "MKE", "location_name": "Milwaukee Operations Center", "quantity": "139", "items": 2},
     ]
-    assert client.get("/api/stock/by-location/", {"item": "SCR"}).json()["count"] == 1
+    assert client.get("/api/stock/by-location/", {"item": "SCR"}).json()["results"] == [
+        {"location": "MKE", "location_name": "Milwaukee Operations Center", "quantity": "-6", "items": 1}]
 
 
 def read_csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
 
 
-def test_export_streams_every_row_and_escapes_formulas(api, operator, stock):
+def test_export_streams_every_row_and_escapes_formulas(api, operator, stock_positive_zero_and_negative):
     response = api(operator).get("/api/stock/export.csv", {"include_empty": "true"}, HTTP_ACCEPT="text/html")
 
     assert response.status_code == 200
@@ -214,15 +216,14 @@ def test_export_streams_every_row_and_escapes_formulas(api, operator, stock):
 @pytest.mark.parametrize("name, cell", [("=1+1", "'=1+1"), ("+x", "'+x"), ("-x", "'-x"), ("@x", "'@x"),
                                         ("plain", "plain")])
 def test_export_escapes_text_cells(api, operator, chicago, supplier, name, cell):
-    receive(item=ItemFactory(sku="X-1", name=name), location=chicago, supplier=supplier, user=operator, quantity="2")
+    receive(ItemFactory(sku="X-1", name=name), chicago, "2", supplier=supplier, user=operator)
 
     assert read_csv(api(operator).get("/api/stock/export.csv"))[1] == ["X-1", cell, "Chicago Warehouse", "2"]
 
 
 def test_export_holds_all_rows_not_one_page(api, operator, chicago, supplier):
     for index in range(60):
-        receive(item=ItemFactory(sku=f"P-{index:03d}"), location=chicago, supplier=supplier, user=operator,
-                quantity="1")
+        receive(ItemFactory(sku=f"P-{index:03d}"), chicago, "1", supplier=supplier, user=operator)
     client = api(operator)
 
     assert len(client.get("/api/stock/").json()["results"]) == 50
@@ -231,7 +232,7 @@ def test_export_holds_all_rows_not_one_page(api, operator, chicago, supplier):
     assert lines[-1][0] == "P-059"
 
 
-def test_export_filters_like_the_stock_list(api, operator, stock):
+def test_export_filters_like_the_stock_list(api, operator, stock_positive_zero_and_negative):
     lines = read_csv(api(operator).get("/api/stock/export.csv", {"location": "MKE"}))
 
     assert [line[0] for line in lines[1:]] == ["LDR-4.1", "SCR"]
@@ -260,13 +261,52 @@ def test_page_size_and_its_limit(api, operator, chicago, supplier):
     assert client.get("/api/items/", {"page": 99}).json() == {"detail": "Invalid page."}
 
 
+@pytest.mark.parametrize(
+    "path, key, size",
+    [("/api/stock/", lambda row: (row["sku"], row["location"]), 3), ("/api/stock/by-item/", lambda row: row["sku"], 3),
+     ("/api/stock/by-location/", lambda row: row["location"], 1)],
+)
+def test_stock_lists_page_with_a_cursor_and_count_nothing(api, operator, supplier, path, key, size):
+    stock_everywhere(7, operator, supplier)
+    client = api(operator)
+    everything = [key(row) for row in client.get(path, {"page_size": 1000}).json()["results"]]
+    assert everything == sorted(everything)
+
+    seen, url, pages = [], f"{path}?page_size={size}", []
+    while url:
+        page = client.get(url).json()
+        assert "count" not in page
+        pages.append(page)
+        seen += [key(row) for row in page["results"]]
+        url = page["next"]
+    assert seen == everything  # every row once, in order
+    assert pages[0]["previous"] is None and pages[-1]["next"] is None
+    # ``previous`` leads back to the rows just before.
+    back = client.get(pages[1]["previous"]).json()
+    assert [key(row) for row in back["results"]] == everything[:size]
+
+
+@pytest.mark.parametrize("path", ["/api/stock/", "/api/stock/by-item/", "/api/stock/by-location/"])
+def test_stock_lists_refuse_page_numbers_and_edited_cursors(api, operator, stock, path):
+    client = api(operator)
+
+    refused = client.get(path, {"page": "2"})
+    assert refused.status_code == 400
+    assert refused.json()["page"] == ["This list pages with a cursor: follow the next link (there are no page numbers)."]
+    assert client.get(path, {"page": "1"}).status_code == 200
+    for cursor in ("garbage", "WyJuIiwgWzFdXQ", "WyJuIixbIlx1MDAwMCIsMV1d", "WyJuIixbeyJhIjoxfSwxLDFdXQ"):
+        response = client.get(path, {"cursor": cursor})
+        assert response.status_code == 404
+        assert response.json()["detail"] == "Invalid cursor: follow the next and previous links this list gives."
+
+
 def stock_everywhere(count: int, operator, supplier):
     locations = [LocationFactory() for _ in range(2)]
     for index in range(count):
         SupplierFactory()
         item = ItemFactory()
         for location in locations:
-            receive(item=item, location=location, supplier=supplier, user=operator, quantity=str(index + 1))
+            receive(item, location, str(index + 1), supplier=supplier, user=operator)
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,10 @@ from tests.admin_support import (
     import_confirm,
     import_preview,
     messages_of,
-    receive,
     signed_in,
 )
 from tests.factories import ItemFactory
+from tests.stock import receive
 
 ITEMS_CSV = """sku,name,description,unit,fractional,is_active
 LDR-4.1,Lidar unit 4.1,Roof lidar,ea,false,true
@@ -153,7 +153,8 @@ def test_import_locations_and_suppliers_by_code(manager, chicago):
 
 def test_export_items_escapes_formulas_and_keeps_numbers(accountant, manager, chicago, supplier):
     for name in FORMULAS:
-        receive(ItemFactory(name=name, fractional=True), chicago, supplier, manager, "12.5" if name == "+1" else "3")
+        receive(ItemFactory(name=name, fractional=True), chicago, "12.5" if name == "+1" else "3", supplier=supplier,
+                user=manager)
     rows = csv_rows(export(signed_in(accountant), Item))
     assert {row["name"]: row["on_hand"] for row in rows} == {
         "'=cmd": "3", "'+1": "12.5", "'-1+1": "3", "'@SUM(A1)": "3"

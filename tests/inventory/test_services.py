@@ -14,7 +14,7 @@ from inventory.services import (
     location_create,
     supplier_create,
 )
-from movements.services import Line, receipt_create
+from tests.stock import receive
 
 
 @pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_update_changes_fields_but_never_the_key():
 
 
 def test_delete_unused_records_and_refuse_those_with_history(item, chicago, milwaukee, supplier, operator):
-    receipt_create(supplier=supplier, location=chicago, po_number="PO", lines=[Line(item, 1)], user=operator)
+    receive(item, chicago, "1", supplier=supplier, user=operator, po_number="PO")
     with pytest.raises(HasHistory) as caught:
         catalog_delete(instance=item)
     assert "deactivate" in caught.value.message
@@ -104,13 +104,13 @@ def test_rule_7_bad_quantities(value):
 
 def test_an_item_with_fractional_stock_cannot_become_whole_units(chicago, supplier, operator):
     cable = item_create(sku="CBL-1", name="Cable", unit="m", fractional=True)
-    receipt_create(supplier=supplier, location=chicago, po_number="PO", lines=[Line(cable, "2.5")], user=operator)
+    receive(cable, chicago, "2.5", supplier=supplier, user=operator, po_number="PO")
     with pytest.raises(ConflictError) as caught:
         catalog_update(instance=cable, fractional=False)
     assert caught.value.field == "fractional" and "fractional quantities" in caught.value.message
     assert Item.objects.get(pk=cable.pk).fractional is True
     whole = item_create(sku="CBL-2", name="Cable", unit="m", fractional=True)
-    receipt_create(supplier=supplier, location=chicago, po_number="PO", lines=[Line(whole, "3")], user=operator)
+    receive(whole, chicago, "3", supplier=supplier, user=operator, po_number="PO")
     assert catalog_update(instance=whole, fractional=False).fractional is False
 
 

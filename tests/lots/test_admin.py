@@ -9,13 +9,12 @@ from tests.admin_support import (  # noqa: F401 (fixtures)
     csv_file,
     csv_rows,
     export,
-    receive,
     signed_in,
     superuser,
-    worked_example,
 )
 from tests.factories import ItemFactory, SupplierFactory
 from tests.helpers import snapshot
+from tests.stock import receive
 
 
 def listed(response):
@@ -23,7 +22,7 @@ def listed(response):
 
 
 @pytest.mark.parametrize("model", [Lot, Batch])
-def test_lots_and_batches_are_read_only_for_superusers_too(model, superuser, worked_example):  # noqa: F811
+def test_lots_and_batches_are_read_only_for_superusers_too(model, superuser, ldr_worked_example_by_manager):
     client = signed_in(superuser)
     record = model.objects.first()
     assert client.get(admin_url(model, "add")).status_code == 403
@@ -44,7 +43,7 @@ def test_lots_and_batches_are_read_only_for_superusers_too(model, superuser, wor
     assert model.objects.filter(pk=record.pk).exists()
 
 
-def test_lots_list_in_fifo_order_hiding_empty_lots(manager, worked_example):
+def test_lots_list_in_fifo_order_hiding_empty_lots(manager, ldr_worked_example_by_manager):
     client = signed_in(manager)
     assert listed(client.get(admin_url(Lot))) == [("CHI", "0002", 155), ("MKE", "0001", 100), ("MKE", "0002", 45)]
     assert listed(client.get(admin_url(Lot), {"show_empty": "1"})) == [
@@ -52,9 +51,9 @@ def test_lots_list_in_fifo_order_hiding_empty_lots(manager, worked_example):
     ]
 
 
-def test_lot_filters(manager, worked_example, item, chicago, milwaukee):
+def test_lot_filters(manager, ldr_worked_example_by_manager, item, chicago, milwaukee):
     other_supplier = SupplierFactory(code="BOLT")
-    receive(ItemFactory(sku="SCR-M3"), milwaukee, other_supplier, manager, "7")
+    receive(ItemFactory(sku="SCR-M3"), milwaukee, "7", supplier=other_supplier, user=manager)
     client = signed_in(manager)
     assert listed(client.get(admin_url(Lot), {"sku": "scr-m3"})) == [("MKE", "0001", 7)]
     assert listed(client.get(admin_url(Lot), {"location__id__exact": chicago.pk})) == [("CHI", "0002", 155)]
@@ -64,12 +63,12 @@ def test_lot_filters(manager, worked_example, item, chicago, milwaukee):
     assert client.get(admin_url(Lot), {"batch__received_at_from": "2000-01-01", "batch__received_at_to": "2000-01-31"}).context["cl"].result_count == 0
 
 
-def test_a_bad_date_does_not_break_the_page(manager, worked_example):
+def test_a_bad_date_does_not_break_the_page(manager, ldr_worked_example_by_manager):
     response = signed_in(manager).get(admin_url(Lot), {"batch__received_at_from": "yesterday"})
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
 
 
-def test_lot_export_follows_the_filters(accountant, worked_example, milwaukee):
+def test_lot_export_follows_the_filters(accountant, ldr_worked_example_by_manager, milwaukee):
     client = signed_in(accountant)
     rows = csv_rows(export(client, Lot, "sku=LDR-4.1&show_empty=1"))
     assert [(row["location"], row["batch"], row["quantity"], row["supplier"], row["origin"], row["reference"]) for row in rows] == [
@@ -82,7 +81,7 @@ def test_lot_export_follows_the_filters(accountant, worked_example, milwaukee):
     assert [(row["location"], row["batch"]) for row in milwaukee_only] == [("MKE", "0001"), ("MKE", "0002")]
 
 
-def test_batch_list_shows_what_is_left(manager, worked_example):
+def test_batch_list_shows_what_is_left(manager, ldr_worked_example_by_manager):
     response = signed_in(manager).get(admin_url(Batch))
     assert [(b.label, b.initial_quantity, b.on_hand) for b in response.context["cl"].result_list] == [
         ("0001", 100, 100), ("0002", 200, 200),
@@ -91,7 +90,7 @@ def test_batch_list_shows_what_is_left(manager, worked_example):
     assert "Chicago Warehouse" in page and "Milwaukee Operations Center" in page
 
 
-def test_batch_export(manager, worked_example):
+def test_batch_export(manager, ldr_worked_example_by_manager):
     rows = csv_rows(export(signed_in(manager), Batch))
     assert [(row["sku"], row["batch"], row["initial_quantity"], row["on_hand"], row["po_number"]) for row in rows] == [
         ("LDR-4.1", "0001", "100", "100", "PO-1001"),
@@ -106,12 +105,12 @@ def test_lot_and_batch_lists_run_a_bounded_number_of_queries(
     model, rows, manager, chicago, supplier, django_assert_max_num_queries
 ):
     for _ in range(rows):
-        receive(ItemFactory(), chicago, supplier, manager, "3")
+        receive(ItemFactory(), chicago, "3", supplier=supplier, user=manager)
     client = signed_in(manager)
     with django_assert_max_num_queries(14):
         response = client.get(admin_url(model))
     assert len(response.context["cl"].result_list) == rows
 
 
-def test_export_is_refused_to_operators(operator, worked_example):
+def test_export_is_refused_to_operators(operator, ldr_worked_example_by_manager):
     assert signed_in(operator).get(admin_url(Lot, "export")).status_code == 302

@@ -3,18 +3,15 @@
 import pytest
 
 from lots.models import Lot
-from movements.services import adjustment_create, transfer_create
-from tests.api_support import api, receive  # noqa: F401  (api is a fixture)
+from movements.services import adjustment_create
+from tests.api_support import api  # noqa: F401  (api is a fixture)
 from tests.factories import ItemFactory, LocationFactory
+from tests.stock import receive
 
 
 @pytest.fixture
-def history(item, chicago, milwaukee, supplier, operator, manager):
+def history(ldr_worked_example, item, milwaukee, manager):
     """The worked example, then 5 found at Milwaukee (batch 0003, an adjustment)."""
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="100", po_number="PO-1001")
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="25", user=operator)
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="200", po_number="PO-1002")
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="120", user=operator)
     adjustment_create(item=item, location=milwaukee, direction="up", quantity="5", reason="found", user=manager)
 
 
@@ -102,7 +99,7 @@ def test_list_queries_do_not_grow_with_rows(api, operator, supplier, path, djang
     def add_lots(count):
         location = LocationFactory()
         for _ in range(count):
-            receive(item=ItemFactory(), location=location, supplier=supplier, user=operator, quantity="3")
+            receive(ItemFactory(), location, "3", supplier=supplier, user=operator)
 
     add_lots(1)
     with django_assert_max_num_queries(5):

@@ -9,9 +9,8 @@ from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
 from inventory.models import StockLevel
-from lots.models import Batch
-from movements.models import AdjustmentReason, Movement, MovementLine, Shortfall
-from movements.services import Line, adjustment_create, build_create, transfer_create
+from movements.models import AdjustmentReason, Movement, Shortfall
+from movements.services import Line, adjustment_create, build_create, receipt_create, transfer_create
 from tests.admin_support import (
     FORMULAS,
     admin_url,
@@ -20,13 +19,12 @@ from tests.admin_support import (
     import_confirm,
     import_preview,
     messages_of,
-    receive,
     signed_in,
     superuser,  # noqa: F401 (fixture)
-    worked_example,  # noqa: F401 (fixture)
 )
 from tests.factories import ItemFactory, LocationFactory, SupplierFactory
 from tests.helpers import level, lots_at, snapshot
+from tests.stock import receive
 
 
 @pytest.fixture
@@ -43,7 +41,7 @@ def listed(response):
 # --- read-only ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("model", [Movement, Shortfall])
-def test_ledger_pages_are_read_only_for_superusers_too(model, superuser, shortfall, worked_example):  # noqa: F811
+def test_ledger_pages_are_read_only_for_superusers_too(model, superuser, shortfall, ldr_worked_example_by_manager):
     client = signed_in(superuser)
     record = model.objects.first()
     before = snapshot()
@@ -57,7 +55,7 @@ def test_ledger_pages_are_read_only_for_superusers_too(model, superuser, shortfa
     assert not LogEntry.objects.exists()
 
 
-def test_movement_page_shows_its_lines(manager, worked_example):
+def test_movement_page_shows_its_lines(manager, ldr_worked_example_by_manager):
     second_transfer = Movement.objects.filter(kind="transfer").last()
     page = signed_in(manager).get(admin_url(Movement, "change", second_transfer.pk))
     assert page.status_code == 200
@@ -68,10 +66,10 @@ def test_movement_page_shows_its_lines(manager, worked_example):
 
 # --- lists, filters, export --------------------------------------------------------------------
 
-def test_movement_filters(manager, worked_example, item, chicago, milwaukee):
+def test_movement_filters(manager, ldr_worked_example_by_manager, item, chicago, milwaukee):
     other = SupplierFactory(code="BOLT")
     denver = LocationFactory(code="DEN")
-    receive(ItemFactory(sku="SCR-M3"), denver, other, manager, "7", po_number="PO-77")
+    receive(ItemFactory(sku="SCR-M3"), denver, "7", supplier=other, user=manager, po_number="PO-77")
     client = signed_in(manager)
     url = admin_url(Movement)
     assert listed(client.get(url, {"kind__exact": "receipt", "sku": "LDR-4.1"})) == [("receipt", 200), ("receipt", 100)]
@@ -84,7 +82,7 @@ def test_movement_filters(manager, worked_example, item, chicago, milwaukee):
     assert listed(client.get(url, {"occurred_at_from": f"{tomorrow}"})) == []
 
 
-def test_movement_export_follows_the_filters_and_lists_the_batches(accountant, worked_example):
+def test_movement_export_follows_the_filters_and_lists_the_batches(accountant, ldr_worked_example_by_manager):
     rows = csv_rows(export(signed_in(accountant), Movement, "kind__exact=transfer"))
     assert [(r["kind"], r["sku"], r["quantity"], r["from_location"], r["to_location"], r["lines"]) for r in rows] == [
         ("transfer", "LDR-4.1", "120", "CHI", "MKE", "0001:75; 0002:45"),
@@ -94,7 +92,7 @@ def test_movement_export_follows_the_filters_and_lists_the_batches(accountant, w
 
 
 def test_movement_export_escapes_formulas(manager, item, chicago, milwaukee, supplier):
-    receive(item, chicago, supplier, manager, "10")
+    receive(item, chicago, "10", supplier=supplier, user=manager)
     for note in FORMULAS:
         transfer_create(item=item, source=chicago, destination=milwaukee, quantity="1", user=manager, note=note,
                         reference=note)
@@ -105,7 +103,7 @@ def test_movement_export_escapes_formulas(manager, item, chicago, milwaukee, sup
 def test_shortfall_list_and_export(manager, shortfall, item, chicago, supplier):
     client = signed_in(manager)
     assert [s.outstanding for s in client.get(admin_url(Shortfall), {"open": "1"}).context["cl"].result_list] == [6]
-    receive(item, chicago, supplier, manager, "10")
+    receive(item, chicago, "10", supplier=supplier, user=manager)
     assert client.get(admin_url(Shortfall), {"open": "1"}).context["cl"].result_count == 0
     [row] = csv_rows(export(client, Shortfall, "open=0"))
     assert (row["sku"], row["location"], row["reference"], row["quantity"], row["outstanding"]) == (
@@ -126,19 +124,11 @@ def test_ledger_lists_run_a_bounded_number_of_queries(model, rows, manager, chic
     assert len(response.context["cl"].result_list) == rows
 
 
-def bulk_ledger(item, location, user, count: int) -> None:
-    """``count`` one-line movements, written in bulk: only to give the export volume quickly
-    (the services would take minutes for thousands of rows)."""
-    batch = Batch.objects.get(item=item)
-    start = Movement.objects.count()
-    Movement.objects.bulk_create(
-        Movement(kind="receipt", item=item, quantity=1, to_location=location, reference=f"BULK-{start + n}", user=user)
-        for n in range(count)
-    )
-    MovementLine.objects.bulk_create(
-        MovementLine(movement=movement, batch=batch, to_location=location, quantity=1)
-        for movement in Movement.objects.filter(reference__startswith="BULK-").exclude(lines__isnull=False)
-    )
+def bulk_ledger(item, location, supplier, user, count: int) -> None:
+    """``count`` one-line receipt movements of ``item``, recorded as one receipt (one batch a
+    line) to give the export volume quickly."""
+    receipt_create(supplier=supplier, location=location, po_number=f"BULK-{Movement.objects.count()}",
+                   lines=[Line(item, "1")] * count, user=user)
 
 
 def consume(response) -> tuple[int, int]:
@@ -153,13 +143,13 @@ def consume(response) -> tuple[int, int]:
 
 def test_large_export_streams_in_bounded_memory_and_queries(manager, item, chicago, supplier, settings,
                                                             django_assert_max_num_queries):
-    receive(item, chicago, supplier, manager, "1")
+    receive(item, chicago, "1", supplier=supplier, user=manager)
     settings.IMPORT_EXPORT_CHUNK_SIZE = 250
     client = signed_in(manager)
 
-    bulk_ledger(item, chicago, manager, 999)
+    bulk_ledger(item, chicago, supplier, manager, 999)
     small_size, small_peak = consume(export(client, Movement))
-    bulk_ledger(item, chicago, manager, 3000)
+    bulk_ledger(item, chicago, supplier, manager, 3000)
     response = export(client, Movement)
     # One query for the movements, read as they are written out, and one per chunk for lines.
     with django_assert_max_num_queries(1 + 4000 // 250 + 1):
@@ -172,7 +162,7 @@ def test_large_export_streams_in_bounded_memory_and_queries(manager, item, chica
 
 # --- transfer and adjust pages ----------------------------------------------------------------
 
-def test_transfer_page_records_through_the_service(manager, worked_example, item, chicago, milwaukee):
+def test_transfer_page_records_through_the_service(manager, ldr_worked_example_by_manager, item, chicago, milwaukee):
     client = signed_in(manager)
     page = client.get(admin_url(Movement, "transfer"), {"sku": "LDR-4.1", "location": "CHI"})
     assert page.status_code == 200
@@ -190,7 +180,7 @@ def test_transfer_page_records_through_the_service(manager, worked_example, item
     assert lots_at(item, milwaukee) == {"0002": 35}
 
 
-def test_transfer_page_shows_the_services_error_and_records_nothing(manager, worked_example):
+def test_transfer_page_shows_the_services_error_and_records_nothing(manager, ldr_worked_example_by_manager):
     before = snapshot()
     response = signed_in(manager).post(
         admin_url(Movement, "transfer"), {"sku": "LDR-4.1", "from_location": "MKE", "to_location": "CHI", "quantity": "146"}
@@ -200,7 +190,7 @@ def test_transfer_page_shows_the_services_error_and_records_nothing(manager, wor
     assert snapshot() == before
 
 
-def test_accountants_adjust_but_do_not_transfer(accountant, worked_example, item, chicago):
+def test_accountants_adjust_but_do_not_transfer(accountant, ldr_worked_example_by_manager, item, chicago):
     client = signed_in(accountant)
     before = snapshot()
     assert client.get(admin_url(Movement, "transfer")).status_code == 403
@@ -221,7 +211,7 @@ def test_accountants_adjust_but_do_not_transfer(accountant, worked_example, item
     assert level(item, chicago) == 150
 
 
-def test_adjust_page_needs_a_note_for_other(manager, worked_example):
+def test_adjust_page_needs_a_note_for_other(manager, ldr_worked_example_by_manager):
     before = snapshot()
     response = signed_in(manager).post(
         admin_url(Movement, "adjust"),
@@ -276,7 +266,7 @@ def test_accountants_read_reasons_only(accountant):
     assert client.get(admin_url(AdjustmentReason, "import")).status_code == 403
 
 
-def test_stock_level_untouched_by_reads(manager, worked_example, item, chicago):
+def test_stock_level_untouched_by_reads(manager, ldr_worked_example_by_manager, item, chicago):
     # Browsing and exporting the ledger changes nothing.
     before = snapshot()
     signed_in(manager).get(admin_url(Movement))

@@ -16,6 +16,7 @@ from movements.services import (
 from tests.api_support import api  # noqa: F401  (fixture)
 from tests.factories import ItemFactory, LocationFactory
 from tests.helpers import snapshot
+from tests.stock import receive, worked_example
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -26,15 +27,10 @@ def at(minutes: int) -> datetime:
 
 @pytest.fixture
 def ledger(item, chicago, milwaukee, supplier, operator, manager):
-    """The worked example at minutes 0, 10, 20, 30, then a damaged unit at Milwaukee (40)."""
-    receipt_create(supplier=supplier, location=chicago, po_number="PO-1001", lines=[Line(item, "100")],
-                   user=operator, occurred_at=at(0))
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="25", user=operator,
-                    reference="WO-1", occurred_at=at(10))
-    receipt_create(supplier=supplier, location=chicago, po_number="PO-1002", lines=[Line(item, "200")],
-                   user=operator, occurred_at=at(20))
-    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="120", user=operator,
-                    occurred_at=at(30))
+    """The worked example at minutes 0, 10, 20, 30 (the transfer of 25 for WO-1), then a
+    damaged unit at Milwaukee (40)."""
+    worked_example(item, chicago, milwaukee, supplier=supplier, user=operator,
+                   occurred_at=[at(0), at(10), at(20), at(30)], first_transfer_reference="WO-1")
     adjustment_create(item=item, location=milwaukee, direction="down", quantity="1", reason="damaged",
                       user=manager, occurred_at=at(40))
 
@@ -220,7 +216,7 @@ def test_list_queries_do_not_grow_with_rows(api, operator, supplier, path, djang
 
 def test_trace_queries_do_not_grow_with_lines(api, operator, manager, item, chicago, milwaukee, supplier,
                                               django_assert_max_num_queries):
-    receipt_create(supplier=supplier, location=chicago, po_number="PO-1", lines=[Line(item, "100")], user=operator)
+    receive(item, chicago, "100", supplier=supplier, user=operator)
     batch = Batch.objects.get()
     client = api(operator)
     with django_assert_max_num_queries(6):

@@ -11,21 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from inventory.models import Item
 from lots.models import Batch
 from movements.models import Movement
-from tests.api_support import api, post_raw, receive  # noqa: F401  (api is a fixture)
-from tests.factories import ItemFactory
+from tests.api_support import api, post_raw  # noqa: F401  (api is a fixture)
 from tests.helpers import level, lots_at, snapshot
-
-
-@pytest.fixture
-def stocked(item, chicago, milwaukee, supplier, operator):
-    """75 of LDR-4.1 at Chicago, in one batch (0001)."""
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="75")
-    return item
-
-
-@pytest.fixture
-def cable(db):
-    return ItemFactory(sku="CBL-CAT6", name="Cat6 cable", unit="m", fractional=True)
+from tests.stock import receive
 
 
 def transfer_body(**changes):
@@ -45,7 +33,7 @@ def assert_refused(response, status_code, before, **fields):
 
 # --- transfers -------------------------------------------------------------------------------------
 
-def test_transfer_answers_201_with_the_movement(api, operator, stocked, chicago, milwaukee):
+def test_transfer_answers_201_with_the_movement(api, operator, item, ldr_75_at_chicago, chicago, milwaukee):
     response = api(operator).post("/api/transfers/", transfer_body(note="for the van", reference="WO-7"))
 
     assert response.status_code == 201
@@ -58,11 +46,11 @@ def test_transfer_answers_201_with_the_movement(api, operator, stocked, chicago,
         "lines": [{"batch": "0001", "from_location": "CHI", "to_location": "MKE", "quantity": "25"}],
     }
     assert body["occurred_at"].endswith("Z")
-    assert lots_at(stocked, chicago) == {"0001": Decimal("50")}
-    assert lots_at(stocked, milwaukee) == {"0001": Decimal("25")}
+    assert lots_at(item, chicago) == {"0001": Decimal("50")}
+    assert lots_at(item, milwaukee) == {"0001": Decimal("25")}
 
 
-def test_transfer_of_more_than_is_there_is_a_409_with_the_shortage(api, operator, stocked):
+def test_transfer_of_more_than_is_there_is_a_409_with_the_shortage(api, operator, ldr_75_at_chicago):
     before = snapshot()
 
     response = api(operator).post("/api/transfers/", transfer_body(quantity="120"))
@@ -99,7 +87,7 @@ def test_transfer_of_more_than_is_there_is_a_409_with_the_shortage(api, operator
         pytest.param({"value": 25}, id="object"),
     ],
 )
-def test_transfer_quantity_must_be_a_valid_quantity(api, operator, stocked, quantity):
+def test_transfer_quantity_must_be_a_valid_quantity(api, operator, ldr_75_at_chicago, quantity):
     before = snapshot()
 
     response = api(operator).post("/api/transfers/", transfer_body(quantity=quantity))
@@ -109,7 +97,7 @@ def test_transfer_quantity_must_be_a_valid_quantity(api, operator, stocked, quan
     assert response.json()["detail"].startswith("quantity: ")
 
 
-def test_transfer_quantity_is_required(api, operator, stocked):
+def test_transfer_quantity_is_required(api, operator, ldr_75_at_chicago):
     before = snapshot()
     body = transfer_body()
     del body["quantity"]
@@ -122,7 +110,7 @@ def test_transfer_quantity_is_required(api, operator, stocked):
 @pytest.mark.parametrize(
     "raw_quantity", ["NaN", "Infinity", "-Infinity", "1e400", "0.0001", "-1", "1.5"],
 )
-def test_transfer_quantity_as_a_bare_json_number_is_checked_too(api, operator, stocked, raw_quantity):
+def test_transfer_quantity_as_a_bare_json_number_is_checked_too(api, operator, ldr_75_at_chicago, raw_quantity):
     before = snapshot()
     body = f'{{"sku": "LDR-4.1", "from_location": "CHI", "to_location": "MKE", "quantity": {raw_quantity}}}'
 
@@ -160,7 +148,9 @@ def test_json_numbers_are_read_exactly_never_through_a_float(api, manager, cable
         ({"sku": ["LDR-4.1"]}, "sku", "Not a valid string."),
     ],
 )
-def test_transfer_refuses_unknown_objects_and_the_same_location(api, operator, stocked, changes, field, message):
+def test_transfer_refuses_unknown_objects_and_the_same_location(
+    api, operator, ldr_75_at_chicago, changes, field, message
+):
     before = snapshot()
 
     response = api(operator).post("/api/transfers/", transfer_body(**changes))
@@ -169,7 +159,7 @@ def test_transfer_refuses_unknown_objects_and_the_same_location(api, operator, s
 
 
 @pytest.mark.parametrize("inactive", ["item", "chicago", "milwaukee"])
-def test_inactive_items_and_locations_take_no_part_in_movements(api, operator, stocked, inactive, request):
+def test_inactive_items_and_locations_take_no_part_in_movements(api, operator, ldr_75_at_chicago, inactive, request):
     obj = request.getfixturevalue(inactive)
     obj.is_active = False
     obj.save()
@@ -192,7 +182,7 @@ def test_inactive_items_and_locations_take_no_part_in_movements(api, operator, s
         pytest.param(b'{"sku": "\xff"}', id="not-utf-8"),
     ],
 )
-def test_bodies_that_are_not_a_json_object_are_a_400(api, operator, stocked, body):
+def test_bodies_that_are_not_a_json_object_are_a_400(api, operator, ldr_75_at_chicago, body):
     before = snapshot()
 
     response = post_raw(api(operator), "/api/transfers/", body)
@@ -200,7 +190,7 @@ def test_bodies_that_are_not_a_json_object_are_a_400(api, operator, stocked, bod
     assert_refused(response, 400, before)
 
 
-def test_a_body_that_is_not_json_is_a_415(api, operator, stocked):
+def test_a_body_that_is_not_json_is_a_415(api, operator, ldr_75_at_chicago):
     before = snapshot()
 
     response = api(operator).post("/api/transfers/", "sku=LDR-4.1", content_type="application/x-www-form-urlencoded")
@@ -208,7 +198,7 @@ def test_a_body_that_is_not_json_is_a_415(api, operator, stocked):
     assert_refused(response, 415, before)
 
 
-def test_a_body_larger_than_the_upload_limit_is_a_413(api, operator, stocked, settings):
+def test_a_body_larger_than_the_upload_limit_is_a_413(api, operator, ldr_75_at_chicago, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     before = snapshot()
 
@@ -220,7 +210,7 @@ def test_a_body_larger_than_the_upload_limit_is_a_413(api, operator, stocked, se
 
 def test_transfer_query_count_does_not_grow_with_empty_lots(api, operator, item, chicago, milwaukee, supplier):
     def transfer_queries():
-        receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="1")
+        receive(item, chicago, "1", supplier=supplier, user=operator)
         client = api(operator)
         with CaptureQueriesContext(connection) as queries:
             assert client.post("/api/transfers/", transfer_body(quantity="1")).status_code == 201
@@ -241,7 +231,7 @@ def adjustment_body(**changes):
             **changes}
 
 
-def test_adjustment_down_consumes_the_oldest_batch(api, accountant, stocked, chicago):
+def test_adjustment_down_consumes_the_oldest_batch(api, accountant, item, ldr_75_at_chicago, chicago):
     response = api(accountant).post("/api/adjustments/", adjustment_body())
 
     assert response.status_code == 201
@@ -250,10 +240,10 @@ def test_adjustment_down_consumes_the_oldest_batch(api, accountant, stocked, chi
         "adjustment", "down", "damaged", "CHI", None,
     )
     assert body["lines"] == [{"batch": "0001", "from_location": "CHI", "to_location": None, "quantity": "5"}]
-    assert lots_at(stocked, chicago) == {"0001": Decimal("70")}
+    assert lots_at(item, chicago) == {"0001": Decimal("70")}
 
 
-def test_adjustment_up_creates_a_new_batch(api, manager, stocked, chicago):
+def test_adjustment_up_creates_a_new_batch(api, manager, ldr_75_at_chicago, chicago):
     response = api(manager).post("/api/adjustments/", adjustment_body(direction="up", reason="found", quantity=3))
 
     assert response.status_code == 201
@@ -273,7 +263,7 @@ def test_adjustment_up_creates_a_new_batch(api, manager, stocked, chicago):
         ({"location": "NOWHERE"}, "location", "No location 'NOWHERE'."),
     ],
 )
-def test_adjustment_refusals(api, manager, stocked, changes, field, message):
+def test_adjustment_refusals(api, manager, ldr_75_at_chicago, changes, field, message):
     before = snapshot()
 
     response = api(manager).post("/api/adjustments/", adjustment_body(**changes))
@@ -281,7 +271,7 @@ def test_adjustment_refusals(api, manager, stocked, changes, field, message):
     assert_refused(response, 400, before, **{field: [message]})
 
 
-def test_adjustment_without_a_reason_is_a_400(api, manager, stocked):
+def test_adjustment_without_a_reason_is_a_400(api, manager, ldr_75_at_chicago):
     before = snapshot()
     body = adjustment_body()
     del body["reason"]
@@ -289,7 +279,7 @@ def test_adjustment_without_a_reason_is_a_400(api, manager, stocked):
     assert_refused(api(manager).post("/api/adjustments/", body), 400, before, reason=["This field is required."])
 
 
-def test_adjustment_down_below_zero_is_a_409(api, manager, stocked):
+def test_adjustment_down_below_zero_is_a_409(api, manager, ldr_75_at_chicago):
     before = snapshot()
 
     response = api(manager).post("/api/adjustments/", adjustment_body(quantity="76"))
@@ -368,8 +358,8 @@ def build_body(*lines, **changes):
             "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines], **changes}
 
 
-def test_build_consumes_oldest_batches(api, operator, stocked, chicago, supplier):
-    receive(item=stocked, location=chicago, supplier=supplier, user=operator, quantity="10")
+def test_build_consumes_oldest_batches(api, operator, item, ldr_75_at_chicago, chicago, supplier):
+    receive(item, chicago, "10", supplier=supplier, user=operator)
 
     response = api(operator).post("/api/builds/", build_body(("LDR-4.1", "80")))
 
@@ -381,7 +371,7 @@ def test_build_consumes_oldest_batches(api, operator, stocked, chicago, supplier
     assert [(line["batch"], line["quantity"]) for line in movement["lines"]] == [("0001", "75"), ("0002", "5")]
 
 
-def test_a_short_build_is_a_409_listing_every_short_line(api, operator, stocked, cable, chicago):
+def test_a_short_build_is_a_409_listing_every_short_line(api, operator, ldr_75_at_chicago, cable, chicago):
     before = snapshot()
 
     response = api(operator).post("/api/builds/", build_body(("LDR-4.1", "80"), ("CBL-CAT6", "1.5")))
@@ -394,7 +384,9 @@ def test_a_short_build_is_a_409_listing_every_short_line(api, operator, stocked,
     ]
 
 
-def test_build_with_allow_shortfall_goes_negative_until_units_arrive(api, operator, stocked, chicago, supplier):
+def test_build_with_allow_shortfall_goes_negative_until_units_arrive(
+    api, operator, item, ldr_75_at_chicago, chicago, supplier
+):
     client = api(operator)
     response = client.post("/api/builds/", build_body(("LDR-4.1", "80"), allow_shortfall=True))
 
@@ -416,7 +408,7 @@ def test_build_with_allow_shortfall_goes_negative_until_units_arrive(api, operat
     assert client.get("/api/shortfalls/", {"open": "true"}).json()["results"] == []
     settled = client.get(f"/api/shortfalls/{shortfall['id']}/").json()
     assert (settled["outstanding"], settled["settled_at"] is not None) == ("0", True)
-    assert level(stocked, chicago) == Decimal("3")
+    assert level(item, chicago) == Decimal("3")
 
 
 @pytest.mark.parametrize(
@@ -429,7 +421,7 @@ def test_build_with_allow_shortfall_goes_negative_until_units_arrive(api, operat
         (build_body(("LDR-4.1", "1"), allow_shortfall="perhaps"), {"allow_shortfall": ["Must be a valid boolean."]}),
     ],
 )
-def test_build_refusals(api, operator, stocked, body, expected):
+def test_build_refusals(api, operator, ldr_75_at_chicago, body, expected):
     before = snapshot()
 
     assert_refused(api(operator).post("/api/builds/", body), 400, before, **expected)
@@ -441,7 +433,7 @@ def replacement_body(**changes):
     return {"sku": "LDR-4.1", "location": "CHI", "quantity": "2", "asset": "TRUCK-12", **changes}
 
 
-def test_replacement_records_the_asset_as_reference(api, operator, stocked, chicago):
+def test_replacement_records_the_asset_as_reference(api, operator, item, ldr_75_at_chicago, chicago):
     response = api(operator).post("/api/replacements/", replacement_body())
 
     assert response.status_code == 201
@@ -449,14 +441,14 @@ def test_replacement_records_the_asset_as_reference(api, operator, stocked, chic
     assert (body["kind"], body["reference"], body["from_location"], body["to_location"]) == (
         "replacement", "TRUCK-12", "CHI", None,
     )
-    assert lots_at(stocked, chicago) == {"0001": Decimal("73")}
+    assert lots_at(item, chicago) == {"0001": Decimal("73")}
 
 
 @pytest.mark.parametrize(
     "changes, status_code, field",
     [({"asset": ""}, 400, "asset"), ({"quantity": "1.5"}, 400, "quantity"), ({"quantity": "100"}, 409, "code")],
 )
-def test_replacement_refusals(api, operator, stocked, changes, status_code, field):
+def test_replacement_refusals(api, operator, ldr_75_at_chicago, changes, status_code, field):
     before = snapshot()
 
     response = api(operator).post("/api/replacements/", replacement_body(**changes))
@@ -465,7 +457,7 @@ def test_replacement_refusals(api, operator, stocked, changes, status_code, fiel
     assert field in response.json()
 
 
-def test_whole_unit_items_refuse_fractions_everywhere(api, manager, stocked):
+def test_whole_unit_items_refuse_fractions_everywhere(api, manager, ldr_75_at_chicago):
     before = snapshot()
     client = api(manager)
     for path, body in [
@@ -483,7 +475,7 @@ def test_whole_unit_items_refuse_fractions_everywhere(api, manager, stocked):
     assert Item.objects.get(sku="LDR-4.1").last_batch_number == 1
 
 
-def test_quantities_with_trailing_zeros_come_back_as_sent_values(api, operator, stocked):
+def test_quantities_with_trailing_zeros_come_back_as_sent_values(api, operator, ldr_75_at_chicago):
     response = api(operator).post("/api/transfers/", transfer_body(quantity="25.000"))
 
     assert response.status_code == 201

@@ -22,6 +22,7 @@ from movements.services import (
     transfer_create,
 )
 from tests.factories import ItemFactory, LocationFactory, SupplierFactory, UserFactory
+from tests.stock import receive
 
 THREADS = 8
 OPERATIONS = 100
@@ -36,7 +37,7 @@ def test_rule_2_concurrent_transfers_and_consumptions_never_go_negative(caplog):
     supplier = SupplierFactory()
     for location in locations:
         for quantity in (40, 30):
-            receipt_create(supplier=supplier, location=location, po_number="PO", lines=[Line(item, quantity)], user=manager)
+            receive(item, location, quantity, supplier=supplier, user=manager, po_number="PO")
 
     start = threading.Barrier(THREADS)
     unexpected: list[BaseException] = []

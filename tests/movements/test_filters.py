@@ -2,13 +2,14 @@
 
 from movements.filters import ShortfallFilter
 from movements.selectors import shortfalls
-from movements.services import Line, build_create, receipt_create
+from movements.services import Line, build_create
+from tests.stock import receive
 
 
 def test_open_filter_reads_true_false_and_1_0(item, chicago, supplier, manager):
     build_create(location=chicago, reference="B1", lines=[Line(item, 2)], allow_shortfall=True, user=manager)
     build_create(location=chicago, reference="B2", lines=[Line(item, 3)], allow_shortfall=True, user=manager)
-    receipt_create(supplier=supplier, location=chicago, po_number="PO", lines=[Line(item, 2)], user=manager)
+    receive(item, chicago, "2", supplier=supplier, user=manager, po_number="PO")
 
     def references(**query):
         return [s.reference for s in ShortfallFilter(query, queryset=shortfalls()).qs]

@@ -17,21 +17,8 @@ from movements.forms import (
 from movements.models import Movement
 from tests.factories import ItemFactory
 from tests.helpers import level, lots_at, snapshot
-from tests.pages_support import lines_data, receive, worked_example
-
-
-@pytest.fixture
-def stocked(item, chicago, milwaukee, supplier, operator):
-    worked_example(item=item, chicago=chicago, milwaukee=milwaukee, supplier=supplier, user=operator)
-    return item
-
-
-@pytest.fixture
-def short_at_chicago(item, chicago, milwaukee, supplier, operator):
-    """Chicago holds 75 of batch 0001 (100 received, 25 sent to Milwaukee)."""
-    receive(item, chicago, "100", supplier=supplier, user=operator, po_number="PO-1001")
-    TransferForm({"sku": "LDR-4.1", "from_location": "CHI", "to_location": "MKE", "quantity": "25"}).submit(operator)
-    return item
+from tests.pages_support import lines_data
+from tests.stock import receive
 
 
 def transfer(quantity="120", **changes):
@@ -49,30 +36,32 @@ def rejected(form, user):
 
 # --- transfers ----------------------------------------------------------------------------------
 
-def test_transfer_form_moves_the_oldest_batches_first(short_at_chicago, chicago, milwaukee, supplier, operator):
-    receive(short_at_chicago, chicago, "200", supplier=supplier, user=operator, po_number="PO-1002")
+def test_transfer_form_moves_the_oldest_batches_first(
+    item, ldr_worked_example_first_half, chicago, milwaukee, supplier, operator
+):
+    receive(item, chicago, "200", supplier=supplier, user=operator, po_number="PO-1002")
     form = transfer()
     movement = form.submit(operator)
     assert isinstance(movement, Movement) and movement.kind == "transfer"
-    assert lots_at(short_at_chicago, chicago) == {"0002": Decimal("155")}
-    assert lots_at(short_at_chicago, milwaukee) == {"0001": Decimal("100"), "0002": Decimal("45")}
+    assert lots_at(item, chicago) == {"0002": Decimal("155")}
+    assert lots_at(item, milwaukee) == {"0001": Decimal("100"), "0002": Decimal("45")}
     assert form.success_message(movement) == (
         "Moved 120 ea of LDR-4.1 from Chicago Warehouse to Milwaukee Operations Center: "
         "75 from batch 0001, 45 from batch 0002."
     )
 
 
-def test_transfer_form_reads_the_sku_in_any_case_and_keeps_reference_and_note(short_at_chicago, operator):
+def test_transfer_form_reads_the_sku_in_any_case_and_keeps_reference_and_note(ldr_worked_example_first_half, operator):
     movement = transfer("5", sku="ldr-4.1", reference="SHIP-9", note="For the van").submit(operator)
     assert (movement.item.sku, movement.reference, movement.note) == ("LDR-4.1", "SHIP-9", "For the van")
 
 
-def test_transfer_of_more_than_is_there_says_how_much_is_available(short_at_chicago, operator):
+def test_transfer_of_more_than_is_there_says_how_much_is_available(ldr_worked_example_first_half, operator):
     errors = rejected(transfer("120"), operator)
     assert errors == {"quantity": ["Only 75 of LDR-4.1 available at CHI (120 requested)."]}
 
 
-def test_transfer_to_the_same_location_is_an_error_on_the_destination(short_at_chicago, operator):
+def test_transfer_to_the_same_location_is_an_error_on_the_destination(ldr_worked_example_first_half, operator):
     errors = rejected(transfer("5", to_location="CHI"), operator)
     assert errors == {"to_location": ["Source and destination must be different locations."]}
 
@@ -90,21 +79,21 @@ def test_transfer_to_the_same_location_is_an_error_on_the_destination(short_at_c
         ("", "This field is required."),
     ],
 )
-def test_a_bad_quantity_is_an_error_on_the_quantity(short_at_chicago, operator, quantity, message):
+def test_a_bad_quantity_is_an_error_on_the_quantity(ldr_worked_example_first_half, operator, quantity, message):
     assert rejected(transfer(quantity), operator) == {"quantity": [message]}
 
 
-def test_an_unknown_sku_is_an_error_on_the_sku(short_at_chicago, operator):
+def test_an_unknown_sku_is_an_error_on_the_sku(ldr_worked_example_first_half, operator):
     assert rejected(transfer("5", sku="NOPE"), operator) == {"sku": ["No item 'NOPE'."]}
 
 
-def test_an_inactive_item_cannot_move(short_at_chicago, operator):
+def test_an_inactive_item_cannot_move(ldr_worked_example_first_half, operator):
     Item.objects.filter(sku="LDR-4.1").update(is_active=False)
     errors = rejected(transfer("5"), operator)
     assert errors == {"sku": ["The item LDR-4.1 is inactive and cannot take part in new movements."]}
 
 
-def test_inactive_locations_are_not_offered(short_at_chicago, operator):
+def test_inactive_locations_are_not_offered(ldr_worked_example_first_half, operator):
     Location.objects.filter(code="MKE").update(is_active=False)
     form = transfer("5")
     offered = [choice for choice in form.fields["to_location"].choices if choice[0]]
@@ -117,7 +106,7 @@ def test_missing_fields_are_required(db, operator):
     assert set(errors) == {"sku", "from_location", "to_location", "quantity"}
 
 
-def test_a_user_who_may_not_transfer_gets_the_error_above_the_form(short_at_chicago, accountant):
+def test_a_user_who_may_not_transfer_gets_the_error_above_the_form(ldr_worked_example_first_half, accountant):
     assert rejected(transfer("5"), accountant) == {"__all__": ["You are not allowed to record transfers."]}
 
 
@@ -135,59 +124,59 @@ def adjust(direction, quantity, reason="damaged", **changes):
     )
 
 
-def test_adjusting_down_takes_the_oldest_batches_first(stocked, chicago, milwaukee, manager):
+def test_adjusting_down_takes_the_oldest_batches_first(item, ldr_worked_example, chicago, milwaukee, manager):
     form = AdjustmentForm(
         {"sku": "LDR-4.1", "location": "MKE", "direction": "down", "quantity": "110", "reason": "damaged"}
     )
     movement = form.submit(manager)
-    assert lots_at(stocked, milwaukee) == {"0002": Decimal("35")}
-    assert level(stocked, milwaukee) == Decimal("35")
+    assert lots_at(item, milwaukee) == {"0002": Decimal("35")}
+    assert level(item, milwaukee) == Decimal("35")
     assert form.success_message(movement) == (
         "Removed 110 ea of LDR-4.1 at Milwaukee Operations Center (Damaged): 100 from batch 0001, 10 from batch 0002."
     )
 
 
-def test_adjusting_up_creates_a_new_batch(stocked, chicago, accountant):
+def test_adjusting_up_creates_a_new_batch(item, ldr_worked_example, chicago, accountant):
     form = adjust("up", "5", reason="found")
     movement = form.submit(accountant)
-    assert lots_at(stocked, chicago) == {"0002": Decimal("155"), "0003": Decimal("5")}
+    assert lots_at(item, chicago) == {"0002": Decimal("155"), "0003": Decimal("5")}
     assert form.success_message(movement) == "Added 5 ea of LDR-4.1 at Chicago Warehouse (Found) as new batch 0003."
 
 
-def test_adjusting_down_more_than_is_there_fails(stocked, manager):
+def test_adjusting_down_more_than_is_there_fails(ldr_worked_example, manager):
     errors = rejected(adjust("down", "156"), manager)
     assert errors == {"quantity": ["Only 155 of LDR-4.1 available at CHI (156 requested)."]}
 
 
-def test_an_adjustment_needs_a_reason_and_a_direction(stocked, manager):
+def test_an_adjustment_needs_a_reason_and_a_direction(ldr_worked_example, manager):
     errors = rejected(adjust("sideways", "1", reason=""), manager)
     assert errors["reason"] == ["This field is required."]
     assert errors["direction"] == ["Select a valid choice. sideways is not one of the available choices."]
 
 
-def test_the_other_reason_needs_a_note(stocked, manager):
+def test_the_other_reason_needs_a_note(ldr_worked_example, manager):
     errors = rejected(adjust("down", "1", reason="other"), manager)
     assert errors == {"note": ["Explain the adjustment in the note when the reason is 'Other (explain in the note)'."]}
     assert adjust("down", "1", reason="other", note="Counted twice").submit(manager).note == "Counted twice"
 
 
-def test_operators_may_not_adjust(stocked, operator):
+def test_operators_may_not_adjust(ldr_worked_example, operator):
     assert rejected(adjust("down", "1"), operator) == {"__all__": ["You are not allowed to record adjustments."]}
 
 
 # --- replacements -------------------------------------------------------------------------------
 
-def test_replacement_form_uses_the_oldest_batches_for_an_asset(stocked, milwaukee, operator):
+def test_replacement_form_uses_the_oldest_batches_for_an_asset(item, ldr_worked_example, milwaukee, operator):
     form = ReplacementForm({"sku": "LDR-4.1", "location": "MKE", "quantity": "101", "asset": "TRUCK-7"})
     movement = form.submit(operator)
-    assert lots_at(stocked, milwaukee) == {"0002": Decimal("44")}
+    assert lots_at(item, milwaukee) == {"0002": Decimal("44")}
     assert form.success_message(movement) == (
         "Used 101 ea of LDR-4.1 at Milwaukee Operations Center on asset TRUCK-7: "
         "100 from batch 0001, 1 from batch 0002."
     )
 
 
-def test_a_replacement_needs_an_asset(stocked, operator):
+def test_a_replacement_needs_an_asset(ldr_worked_example, operator):
     form = ReplacementForm({"sku": "LDR-4.1", "location": "MKE", "quantity": "1", "asset": "  "})
     assert rejected(form, operator) == {"asset": ["This field is required."]}
 
@@ -262,10 +251,10 @@ def build(*lines, **changes):
 
 
 @pytest.fixture
-def two_parts(stocked, chicago, supplier, operator):
+def two_parts(item, ldr_worked_example, chicago, supplier, operator):
     bracket = ItemFactory(sku="BRK-2", name="Bracket")
     receive(bracket, chicago, "4", supplier=supplier, user=operator)
-    return stocked, bracket
+    return item, bracket
 
 
 def test_a_short_build_marks_every_short_line(two_parts, manager):

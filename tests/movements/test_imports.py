@@ -24,7 +24,7 @@ from movements.imports import (
 from movements.models import Movement
 from movements.reconciliation import reconcile
 from tests.admin_support import admin_url, csv_file, messages_of, signed_in, superuser  # noqa: F401
-from tests.factories import ItemFactory, LocationFactory, UserFactory
+from tests.factories import ItemFactory, LocationFactory, SupplierFactory, UserFactory
 from tests.helpers import level, lots_at, snapshot
 
 OPENING = """sku,location,quantity,supplier,po_number,received_at
@@ -136,6 +136,7 @@ def test_superusers_may_import(catalog, superuser):  # noqa: F811
 
 
 def test_the_documented_example_does_what_the_docs_say(manager, supplier, item, chicago, milwaukee):
+    SupplierFactory(code="NORTHWIND")  # the example names a supplier of the demo data
     ItemFactory(sku="CBL-7", unit="m", fractional=True)
     ItemFactory(sku="SCR-M3")
     example = Path(settings.BASE_DIR, "docs", "examples", "opening-balances.csv").read_text(encoding="utf-8")

@@ -5,13 +5,12 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from movements.models import LedgerIsAppendOnly, Movement, MovementLine
-from movements.services import Line, receipt_create
+from tests.stock import receive
 
 
 @pytest.fixture
 def movement(item, chicago, supplier, operator):
-    return receipt_create(supplier=supplier, location=chicago, po_number="PO-1", lines=[Line(item, 5)],
-                          user=operator).movements[0]
+    return receive(item, chicago, "5", supplier=supplier, user=operator)
 
 
 def test_rule_4_a_saved_movement_cannot_be_changed_or_deleted(movement):

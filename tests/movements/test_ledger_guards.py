@@ -10,20 +10,15 @@ from inventory.models import Item
 from inventory.services import catalog_delete
 from movements.ledger import QuantityLimit
 from movements.services import Line, build_create, receipt_create, transfer_create
-from tests.api_support import api, receive  # noqa: F401  (api is a fixture)
-from tests.factories import ItemFactory
+from tests.api_support import api  # noqa: F401  (api is a fixture)
 from tests.helpers import snapshot
+from tests.stock import receive
 
 BIG = "999999999999"
 
 
-@pytest.fixture
-def cable(db):
-    return ItemFactory(sku="CBL-CAT6", name="Cat6 cable", unit="m", fractional=True)
-
-
 def test_a_whole_unit_flip_the_door_did_not_see_refuses_the_fraction(cable, chicago, milwaukee, supplier, operator):
-    receive(item=cable, location=chicago, supplier=supplier, user=operator, quantity="10")
+    receive(cable, chicago, "10", supplier=supplier, user=operator)
     stale = Item.objects.get(pk=cable.pk)  # what a door read before the flip
     Item.objects.filter(pk=cable.pk).update(fractional=False)
     before = snapshot()
@@ -48,7 +43,7 @@ def test_a_receipt_line_checks_whole_units_on_the_locked_item(cable, chicago, su
 
 
 def test_a_deactivation_the_door_did_not_see_refuses_the_movement(item, chicago, milwaukee, supplier, operator):
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="10")
+    receive(item, chicago, "10", supplier=supplier, user=operator)
     stale = Item.objects.get(pk=item.pk)
     Item.objects.filter(pk=item.pk).update(is_active=False)
     before = snapshot()
@@ -85,8 +80,8 @@ def test_two_receipt_lines_past_twelve_digits_are_a_conflict_and_record_nothing(
 
 
 def test_a_transfer_into_a_full_level_is_a_conflict(item, chicago, milwaukee, supplier, operator):
-    receive(item=item, location=milwaukee, supplier=supplier, user=operator, quantity=BIG)
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="5")
+    receive(item, milwaukee, BIG, supplier=supplier, user=operator)
+    receive(item, chicago, "5", supplier=supplier, user=operator)
     before = snapshot()
 
     with pytest.raises(QuantityLimit):
@@ -107,8 +102,8 @@ def test_a_second_short_build_past_twelve_digits_is_a_conflict(item, chicago, op
 
 
 def test_the_staff_form_shows_the_limit_on_the_quantity(client, item, chicago, milwaukee, supplier, operator):
-    receive(item=item, location=milwaukee, supplier=supplier, user=operator, quantity=BIG)
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="5")
+    receive(item, milwaukee, BIG, supplier=supplier, user=operator)
+    receive(item, chicago, "5", supplier=supplier, user=operator)
     client.force_login(operator)
 
     response = client.post("/transfers/new/", {"sku": "LDR-4.1", "from_location": "CHI", "to_location": "MKE",

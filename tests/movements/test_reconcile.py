@@ -8,12 +8,13 @@ from django.core.management import CommandError, call_command
 from inventory.models import StockLevel
 from lots.models import Lot
 from movements.models import Shortfall
-from movements.services import Line, build_create, receipt_create, transfer_create
+from movements.services import Line, build_create, transfer_create
+from tests.stock import receive
 
 
 @pytest.fixture
 def history(item, chicago, milwaukee, supplier, manager):
-    receipt_create(supplier=supplier, location=chicago, po_number="PO-1", lines=[Line(item, 100)], user=manager)
+    receive(item, chicago, "100", supplier=supplier, user=manager)
     transfer_create(item=item, source=chicago, destination=milwaukee, quantity=25, user=manager)
     build_create(location=milwaukee, reference="B-1", lines=[Line(item, 30)], allow_shortfall=True, user=manager)
 
@@ -68,7 +69,7 @@ def test_reconcile_sums_in_the_database_so_its_cost_does_not_grow_with_the_ledge
     item, chicago, milwaukee, supplier, manager, django_assert_num_queries
 ):
     """Six grouped queries that return only mismatches, whatever the number of movements."""
-    receipt_create(supplier=supplier, location=chicago, po_number="PO-1", lines=[Line(item, 1000)], user=manager)
+    receive(item, chicago, "1000", supplier=supplier, user=manager)
     small = _reconcile_cost(django_assert_num_queries)
     for _ in range(150):
         transfer_create(item=item, source=chicago, destination=milwaukee, quantity=1, user=manager)

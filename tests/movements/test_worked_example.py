@@ -4,15 +4,11 @@ from decimal import Decimal
 
 from movements.models import Movement
 from movements.reconciliation import reconcile
-from movements.services import Line, receipt_create, transfer_create
 from tests.helpers import level, lots_at
 
 
-def test_worked_example_ldr_4_1(item, chicago, milwaukee, supplier, operator):
-    receipt_create(supplier=supplier, location=chicago, po_number="PO-1001", lines=[Line(item, "100")], user=operator)
-    first = transfer_create(item=item, source=chicago, destination=milwaukee, quantity="25", user=operator)
-    receipt_create(supplier=supplier, location=chicago, po_number="PO-1002", lines=[Line(item, "200")], user=operator)
-    second = transfer_create(item=item, source=chicago, destination=milwaukee, quantity="120", user=operator)
+def test_worked_example_ldr_4_1(item, chicago, milwaukee, ldr_worked_example):
+    first, second = ldr_worked_example.transfers
 
     assert [(line.batch.label, line.quantity) for line in first.lines.all()] == [("0001", Decimal("25"))]
     # The second transfer drains batch 0001 at Chicago (75 left) before touching 0002.

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from movements.services import transfer_create
-from tests.api_support import api, receive  # noqa: F401  (api is a fixture)
+from tests.api_support import api  # noqa: F401  (api is a fixture)
 
 #: Lock both stock levels; read the source's lots; lower a lot and its level; record the
 #: movement and its line; read the destination's lots; raise its level and its lot.
@@ -25,8 +25,7 @@ def is_level_insert(sql: str) -> bool:
 
 
 @pytest.fixture
-def moving(item, chicago, milwaukee, supplier, operator):
-    receive(item=item, location=chicago, supplier=supplier, user=operator, quantity="100")
+def moving(item, ldr_100_at_chicago, chicago, milwaukee, operator):
     # Both stock levels exist now, as they do for any item-location that has moved before.
     transfer_create(item=item, source=chicago, destination=milwaukee, quantity=1, user=operator)
     return item
