@@ -24,9 +24,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from hardfin.csv import csv_query_response, csv_response
+from hardfin.csv import csv_response
 from hardfin.quantities import STEP
 from inventory.models import Item, Location, StockLevel
+from inventory.selectors import stock_export
 from lots.models import Lot
 from movements.models import Movement, MovementLine, Shortfall
 
@@ -149,17 +150,16 @@ def below_minimum() -> QuerySet[ReorderPoint]:
 
 
 
-#: The stock export's columns (API.md: its header is unchanged by ``below_minimum``).
-STOCK_EXPORT_HEADER = ("SKU", "Item name", "Location", "Quantity")
-STOCK_EXPORT_COLUMNS = ("item__sku", "item__name", "location__name", "quantity")
 #: The low-stock export for purchasing.
 LOW_STOCK_HEADER = ("SKU", "Item name", "Location code", "Location", "Unit", "Quantity", "Minimum", "Target",
                     "To order")
 
 
-def low_stock_stock_export(filename: str, rows: QuerySet[ReorderPoint]):
-    """Below-minimum rows in the columns of the stock export (``/api/stock/export.csv``)."""
-    return csv_query_response(filename, STOCK_EXPORT_HEADER, rows, STOCK_EXPORT_COLUMNS, numeric={"quantity"})
+def low_stock_stock_export(filename: str, rows: QuerySet[ReorderPoint], *, with_unit_and_code: bool = False):
+    """Below-minimum rows in the columns of the stock app's export (the API's, or with
+    ``with_unit_and_code`` the inventory page's): its own writer, over reorder points annotated
+    with the same column names."""
+    return stock_export(filename, rows, with_unit_and_code=with_unit_and_code)
 
 
 def low_stock_export(filename: str, rows: QuerySet[ReorderPoint]):

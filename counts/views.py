@@ -471,6 +471,6 @@ class InventoryExportOrLowStockView(StaffPageMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return selectors.low_stock_stock_export("inventory.csv", low_stock_rows(request.GET))
+        return selectors.low_stock_stock_export("inventory.csv", low_stock_rows(request.GET), with_unit_and_code=True)
 
 

@@ -72,7 +72,7 @@ def low(stocked, chicago, milwaukee, manager, operator):
 
 def test_stock_below_minimum(api, operator, low):
     body = api(operator).get("/api/stock/?below_minimum=true").json()
-    assert body["count"] == 3
+    assert len(body["results"]) == 3 and body["next"] is None
     assert [(r["sku"], r["location"], r["quantity"], r["minimum"], r["target"], r["to_order"])
             for r in body["results"]] == [
         ("BOLT-M6", "CHI", "10", "20", "50", "40"),

@@ -201,8 +201,9 @@ def test_the_inventory_page_and_export_take_below_minimum(operator, points):
     page = client.get("/inventory/?below_minimum=true&search=bolt")
     assert texts(page, "tr", **{"class": "low-row"}) == ["BOLT-M6 Bolt M6 Chicago Warehouse CHI 10 ea 20 ea 50 ea 40 ea"]
     assert csv_rows(client.get("/inventory/export.csv?below_minimum=true")) == [
-        ["SKU", "Item name", "Location", "Quantity"],
-        ["BOLT-M6", "Bolt M6", "Chicago Warehouse", "10"], ["NEVER-1", "Never stocked", "Milwaukee Operations Center", "0"]]
+        ["SKU", "Item name", "Location", "Quantity", "Unit", "Location code"],
+        ["BOLT-M6", "Bolt M6", "Chicago Warehouse", "10", "ea", "CHI"],
+        ["NEVER-1", "Never stocked", "Milwaukee Operations Center", "0", "ea", "MKE"]]
     # Without it, the inventory is as it always was.
     assert "LDR-4.1" in text(client.get("/inventory/"))
     assert len(csv_rows(client.get("/inventory/export.csv"))) == 4
