@@ -1,5 +1,5 @@
-"""Database plumbing shared by every door: bounded retries of writes that lost a race, and the
-one check for text no database row can hold."""
+"""Database plumbing shared by every door: bounded retries of writes that lost a race or the
+connection, and what counts as "the database is unavailable"."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import random
 import time
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.transaction import Atomic
 
 from hardfin.errors import DatabaseBusy
 
@@ -17,21 +18,78 @@ logger = logging.getLogger(__name__)
 
 # deadlock_detected, serialization_failure, lock_not_available
 TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}
+# SQLSTATE classes of a server that is out of reach or going away rather than of a wrong
+# request: connection exception (08), insufficient resources such as too many connections
+# (53), operator intervention such as admin/crash shutdown, "starting up" or a statement
+# timeout (57), system error (58).
+UNAVAILABLE_SQLSTATE_CLASSES = {"08", "53", "57", "58"}
+# What SQLite says when its file cannot be used at all.
+SQLITE_UNAVAILABLE = ("unable to open database file", "disk i/o error")
+
+BUSY = "The database is busy; please try again."
+UNAVAILABLE = "The database is unavailable; nothing was recorded. Please try again."
+#: The write may have been committed just before the connection broke.
+OUTCOME_UNKNOWN = (
+    "The connection to the database was lost while the write was being committed, so it may or "
+    "may not have been recorded: check before sending it again. (An API client retries safely "
+    "with the same Idempotency-Key: a write that was recorded is answered again, not recorded twice.)"
+)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
 
 
 def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` means "try the same transaction again", not "the request is wrong"."""
-    cause = exc.__cause__
-    sqlstate = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
-    if sqlstate in TRANSIENT_SQLSTATES:
+    if _sqlstate(exc) in TRANSIENT_SQLSTATES:
         return True
     # SQLite answers a lock it could not get within its timeout with this message.
     return "database is locked" in str(exc) or "database table is locked" in str(exc)
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached or dropped the connection (the
+    server restarted, the backend was terminated, the network broke, too many connections),
+    so the request may succeed later; not a wrong request or a bug."""
+    if isinstance(exc, InterfaceError):  # a connection that is already closed
+        return True
+    if not isinstance(exc, OperationalError) or is_transient(exc):
+        return False
+    sqlstate = _sqlstate(exc)
+    if sqlstate:
+        return sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES
+    cause = exc.__cause__
+    if cause is not None and type(cause).__module__.startswith("psycopg"):
+        # psycopg reports a failed connection attempt and a connection lost mid-statement
+        # without a SQLSTATE (no server answered).
+        return True
+    message = str(exc).lower()
+    return any(text in message for text in SQLITE_UNAVAILABLE)
+
+
+def raised_while_finishing(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of ending a transaction (its COMMIT, or what follows it)
+    rather than out of a statement inside it. A connection lost before COMMIT was sent
+    certainly committed nothing; lost during or after it, the outcome is unknown."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is Atomic.__exit__.__code__:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def retry_on_conflict(func):
-    """Run ``func`` (which opens its own transaction) again after a deadlock, a serialization
-    failure or a locked SQLite database, a bounded number of times, then raise DatabaseBusy.
+    """Run ``func`` (which opens its own transaction) again, a bounded number of times, when
+    it certainly committed nothing and trying again may work: after a deadlock, a
+    serialization failure or a locked SQLite database, or after the connection was lost
+    before COMMIT (then on a new connection). Then raise DatabaseBusy.
+
+    A connection lost while committing is not retried: the write may have been recorded, and
+    running it again could record it twice. DatabaseBusy says so; the client's retry with the
+    same Idempotency-Key is the safe one.
 
     Inside an outer transaction nothing is retried here: the failed statement has aborted
     that transaction, so only whoever opened it can start again.
@@ -39,19 +97,36 @@ def retry_on_conflict(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if transaction.get_connection().in_atomic_block:
+        connection = transaction.get_connection()
+        if connection.in_atomic_block:
             return func(*args, **kwargs)
         retries = getattr(settings, "HARDFIN_WRITE_RETRIES", 3)
         for attempt in range(retries + 1):
             try:
                 return func(*args, **kwargs)
-            except OperationalError as exc:
-                if not is_transient(exc):
+            except (OperationalError, InterfaceError) as exc:
+                if is_transient(exc):
+                    message = BUSY
+                elif is_unavailable(exc):
+                    if raised_while_finishing(exc):
+                        logger.warning("%s lost the database while committing: %s", func.__name__, exc)
+                        raise DatabaseBusy(OUTCOME_UNKNOWN) from exc
+                    message = UNAVAILABLE
+                    _drop(connection)
+                else:
                     raise
                 if attempt == retries:
-                    raise DatabaseBusy("The database is busy; please try again.") from exc
+                    raise DatabaseBusy(message) from exc
                 logger.info("retrying %s after %s (attempt %d)", func.__name__, exc, attempt + 1)
                 time.sleep(random.uniform(0.01, 0.05) * (2**attempt))
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def _drop(connection) -> None:
+    """Close a broken connection, so that the next query opens a new one."""
+    try:
+        connection.close()
+    except DatabaseError:
+        connection.connection = None

@@ -118,10 +118,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but for security headers: every error under /api/ leaves as JSON.
+    "hardfin.middleware.ApiErrorsAreJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A view that lost the database answers 503 (JSON under /api/), not a 500.
+    "hardfin.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -131,6 +135,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hardfin.urls"
+# A refused CSRF check answers JSON under /api/ (the API's own views answer their own 403).
+CSRF_FAILURE_VIEW = "hardfin.views.csrf_failure"
 
 # --- Content-Security-Policy (django-csp) ------------------------------------------------------
 # Everything comes from this server and nothing is inline: the staff pages have no scripts,

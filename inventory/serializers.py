@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from hardfin.api.fields import ApiQuantityField
 from hardfin.errors import InvalidInput
+from hardfin.identifiers import code_validator
 
 from .models import Item, Location, Supplier
 from .services import key_field, resolve
@@ -19,6 +20,8 @@ class CatalogKeyField(serializers.CharField):
         self.active_only = active_only
         kwargs.setdefault("max_length", model._meta.get_field(key_field(model)).max_length)
         super().__init__(**kwargs)
+        # The character set of every SKU and code, so the schema states it too.
+        self.validators.append(code_validator)
 
     def run_validation(self, data=serializers.empty):
         key = super().run_validation(data)  # the text: type, blank and length checks

@@ -5,17 +5,22 @@ Every error body is a JSON object with a human-readable ``detail``:
   go under ``non_field_errors``; errors of receipt and build lines come back as a list with
   one object per line (``{"lines": [{}, {"quantity": ["..."]}]}``);
 - 409, 422, 429, 503 also carry a machine-readable ``code``;
+- 503 ``busy`` (with ``Retry-After``) when the database stayed locked through every retry or
+  cannot be reached at all (a lost connection, a restarting server);
 - 409 ``insufficient_stock`` adds the first shortage at the top level and every shortage
   under ``shortages``, quantities as decimal strings.
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from hardfin.db import is_unavailable
 from hardfin.errors import (
     ConflictError,
     DatabaseBusy,
@@ -25,8 +30,11 @@ from hardfin.errors import (
     PermissionDeniedError,
 )
 from hardfin.quantities import fmt
+from hardfin.views import DATABASE_UNAVAILABLE
 
 from .parsers import RequestTooLarge
+
+logger = logging.getLogger(__name__)
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -74,6 +82,9 @@ def _as_api_exception(exc):
     """Domain errors from the services, as the API exceptions that stand for them."""
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
+    if is_unavailable(exc):
+        logger.warning("database unavailable: %s", exc)
+        return Busy(DATABASE_UNAVAILABLE)
     if not isinstance(exc, InventoryError):
         return exc
     if isinstance(exc, InsufficientStock):

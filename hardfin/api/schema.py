@@ -1,13 +1,18 @@
 """The OpenAPI schema: drf-spectacular's, plus what every operation shares — its error
-responses (the shapes ``hardfin.api.errors`` produces) and the ``Idempotency-Key`` header
-of writes — added here once instead of on every view."""
+responses (the shapes ``hardfin.api.errors`` and the project's error handlers produce, all
+``application/json``, with their headers), the ``Idempotency-Key`` header of writes, and the
+character set of SKUs and codes in paths — added here once instead of on every view."""
 
 from __future__ import annotations
+
+import copy
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import SAFE_METHODS, AllowAny
+
+from hardfin.identifiers import CODE_MAX_LENGTH, SKU_MAX_LENGTH, pattern
 
 from .fields import QUANTITY_OUTPUT_PATTERN
 from .idempotency import HEADER, MAX_LENGTH
@@ -22,11 +27,25 @@ ERROR_SCHEMAS = {
         "properties": {"detail": STRING},
         "required": ["detail"],
     },
-    "CodedError": {
+    "Throttled": {
         "type": "object",
-        "description": "An error with a machine-readable `code`: `throttled`, `busy`, "
-        "`idempotency_key_reused`.",
-        "properties": {"code": STRING, "detail": STRING},
+        "description": "Too many requests: wait `Retry-After` seconds.",
+        "properties": {"code": {"type": "string", "enum": ["throttled"]}, "detail": STRING},
+        "required": ["code", "detail"],
+    },
+    "Busy": {
+        "type": "object",
+        "description": "The database stayed locked through every retry, or cannot be reached (a lost "
+        "connection, a restarting server): try again after `Retry-After` seconds. A write answered so "
+        "recorded nothing — unless `detail` says the connection was lost while it was being committed; "
+        "then retry it with the same `Idempotency-Key`, which never records it twice.",
+        "properties": {"code": {"type": "string", "enum": ["busy"]}, "detail": STRING},
+        "required": ["code", "detail"],
+    },
+    "IdempotencyKeyReused": {
+        "type": "object",
+        "description": "The `Idempotency-Key` was already used for a different request.",
+        "properties": {"code": {"type": "string", "enum": ["idempotency_key_reused"]}, "detail": STRING},
         "required": ["code", "detail"],
     },
     "ValidationError": {
@@ -74,6 +93,18 @@ ERROR_SCHEMAS = {
     },
 }
 
+RETRY_AFTER = {"description": "Seconds to wait before trying again.",
+               "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+#: Headers of error responses, by status.
+ERROR_HEADERS = {
+    "401": {"WWW-Authenticate": {"description": "`Token`: how to authenticate.", "schema": STRING}},
+    "429": {"Retry-After": RETRY_AFTER},
+    "503": {"Retry-After": {**RETRY_AFTER, "required": True}},
+}
+#: SKUs and codes in paths: the character set of hardfin.identifiers, at most as long as a
+#: stored one can be (anything else is a 404).
+PATH_KEY_PATTERNS = {"sku": pattern(SKU_MAX_LENGTH), "code": pattern(CODE_MAX_LENGTH)}
+
 IDEMPOTENCY_KEY = OpenApiParameter(
     name=HEADER,
     location=OpenApiParameter.HEADER,
@@ -93,6 +124,13 @@ class HardfinAutoSchema(AutoSchema):
             parameters = [*parameters, IDEMPOTENCY_KEY]
         return parameters
 
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter["name"] in PATH_KEY_PATTERNS:
+                parameter["schema"] = {"type": "string", "pattern": PATH_KEY_PATTERNS[parameter["name"]]}
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, (component, description) in self._error_responses().items():
@@ -102,6 +140,10 @@ class HardfinAutoSchema(AutoSchema):
                     OpenApiResponse(ref, description=description), str(code), ["application/json"], direction
                 )
         return dict(sorted(responses.items()))
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        return {**ERROR_HEADERS.get(str(status_code), {}), **headers}
 
     def _handler(self):
         action = getattr(self.view, "action", None)
@@ -126,15 +168,26 @@ class HardfinAutoSchema(AutoSchema):
             errors[400] = ("ValidationError", "Invalid input; nothing was recorded.")
             errors[413] = ("Error", "The body is larger than the server accepts.")
             errors[415] = ("Error", "The body is not JSON.")
-        if self._is_idempotent():
+        if self.method not in SAFE_METHODS and not public:
             errors[409] = ("Conflict", "Conflicts with the current state; nothing was recorded.")
-            errors[422] = ("CodedError", "The Idempotency-Key was used for a different request.")
-            errors[503] = ("CodedError", "The database stayed busy; try again (code `busy`).")
-        errors[429] = ("CodedError", "Too many requests; see Retry-After.")
+        if self._is_idempotent():
+            errors[422] = ("IdempotencyKeyReused", "The Idempotency-Key was used for a different request.")
+        if not self._answers_any_accept():
+            errors[406] = ("Error", "The request's Accept header does not allow JSON.")
+        errors[429] = ("Throttled", "Too many requests; see Retry-After.")
+        errors[503] = ("Busy", "The database is busy or cannot be reached; try again after Retry-After.")
         return errors
 
+    def _answers_any_accept(self) -> bool:
+        """Views whose answer is a download (CSV) ignore ``Accept``; the others answer 406
+        to a client that does not accept JSON."""
+        from .views import FirstRendererNegotiation
+
+        return isinstance(self.view.get_content_negotiator(), FirstRendererNegotiation)
+
     def _error_component(self, name: str):
+        # A copy: drf-spectacular's post-processing moves enums out of the schemas it is given.
         component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name,
-                                      schema=ERROR_SCHEMAS[name])
+                                      schema=copy.deepcopy(ERROR_SCHEMAS[name]))
         self.registry.register_on_missing(component)
         return component.ref

@@ -62,14 +62,73 @@ def test_every_operation_documents_its_errors(schema):
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             codes = set(operation["responses"])
-            assert "429" in codes, (method, path)
+            assert {"429", "503"} <= codes, (method, path)
             if path != "/api/auth/token/":
                 assert {"401", "403"} <= codes, (method, path)
             if "{" in path:
                 assert "404" in codes, (method, path)
+            if method in WRITES:
+                assert {"400", "413", "415"} <= codes, (method, path)
             if method in WRITES and path != "/api/auth/token/":
-                assert {"400", "409", "422", "503"} <= codes, (method, path)
+                assert {"409", "422"} <= codes, (method, path)
                 assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]], (method, path)
+
+
+def test_every_error_response_is_json_with_a_detail(schema):
+    components = schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) < 400:
+                    continue
+                assert set(response["content"]) == {"application/json"}, (method, path, status)
+                component = components[response["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+                assert "detail" in component["required"], (method, path, status)
+
+
+def test_coded_errors_and_their_headers_are_described(schema):
+    components = schema["components"]["schemas"]
+    transfer = schema["paths"]["/api/transfers/"]["post"]["responses"]
+
+    def codes(component):
+        code = components[component]["properties"]["code"]
+        return components[code["$ref"].split("/")[-1]]["enum"] if "$ref" in code else code["enum"]
+
+    assert codes("Busy") == ["busy"]
+    assert codes("Throttled") == ["throttled"]
+    assert codes("IdempotencyKeyReused") == ["idempotency_key_reused"]
+    assert transfer["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/Busy")
+    assert transfer["503"]["headers"]["Retry-After"]["required"] is True
+    assert "Retry-After" in transfer["429"]["headers"]
+    assert "WWW-Authenticate" in transfer["401"]["headers"]
+
+
+def test_skus_and_codes_carry_their_character_set_and_length(schema):
+    components = schema["components"]["schemas"]
+    key = "^[A-Za-z0-9._-]+$"
+    for component, field, length in [
+        ("TransferInputRequest", "sku", 64), ("TransferInputRequest", "from_location", 32),
+        ("TransferInputRequest", "to_location", 32), ("LineInputRequest", "sku", 64),
+        ("ReceiptInputRequest", "supplier", 32), ("ReceiptInputRequest", "location", 32),
+        ("AdjustmentInputRequest", "location", 32), ("ItemRequest", "sku", 64), ("LocationRequest", "code", 32),
+        ("SupplierRequest", "code", 32),
+    ]:
+        described = components[component]["properties"][field]
+        assert (described["pattern"], described["minLength"], described["maxLength"]) == (key, 1, length), (
+            component, field)
+    for path, name, length in [("/api/items/{sku}/", "sku", 64), ("/api/locations/{code}/", "code", 32),
+                               ("/api/suppliers/{code}/", "code", 32)]:
+        for operation in schema["paths"][path].values():
+            [parameter] = [p for p in operation["parameters"] if p["in"] == "path"]
+            assert parameter["schema"]["pattern"] == f"^[A-Za-z0-9._-]{{1,{length}}}$", (path, name)
+
+
+def test_a_sku_outside_the_character_set_is_refused_as_the_schema_says(api, manager):
+    response = api(manager).post("/api/transfers/", {"sku": "LDR 4.1", "from_location": "CHI",
+                                                     "to_location": "MKE", "quantity": "1"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["sku"] == ["Use only letters, digits, '.', '-' and '_' (no spaces)."]
 
 
 def test_filters_and_quantities_are_described(schema):

@@ -287,7 +287,7 @@ def test_stock_lists_page_with_a_cursor_and_count_nothing(api, operator, supplie
 
 
 @pytest.mark.parametrize("path", ["/api/stock/", "/api/stock/by-item/", "/api/stock/by-location/"])
-def test_stock_lists_refuse_page_numbers_and_edited_cursors(api, operator, stock, path):
+def test_stock_lists_refuse_page_numbers_and_edited_cursors(api, operator, stock_positive_zero_and_negative, path):
     client = api(operator)
 
     refused = client.get(path, {"page": "2"})

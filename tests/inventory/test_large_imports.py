@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from hardfin.resources import PREVIEW_ROWS, KeyedResource
 from inventory.models import Item, Location
 from movements.models import AdjustmentReason
-from tests.admin_support import import_confirm, import_preview, messages_of, receive, signed_in
+from tests.admin_support import import_confirm, import_preview, messages_of, signed_in
 from tests.factories import ItemFactory, LocationFactory
+from tests.stock import receive
 
 HEADER = "sku,name,description,unit,fractional,is_active\n"
 
@@ -153,8 +154,8 @@ def test_updates_change_every_column_and_skip_unchanged_rows(manager):
 def test_an_item_holding_a_fraction_cannot_become_whole_unit_by_import(manager, chicago, supplier):
     cable = ItemFactory(sku="CBL-7", unit="m", fractional=True)
     rope = ItemFactory(sku="RP-1", unit="m", fractional=True)
-    receive(cable, chicago, supplier, manager, "2.5")
-    receive(rope, chicago, supplier, manager, "3")
+    receive(cable, chicago, "2.5", supplier=supplier, user=manager)
+    receive(rope, chicago, "3", supplier=supplier, user=manager)
     client = signed_in(manager)
     preview = import_preview(client, Item, "sku,name,fractional\nCBL-7,Cable,false\nRP-1,Rope,false\n")
     result = preview.context["result"]
@@ -198,5 +199,5 @@ def test_an_imported_location_takes_part_in_movements(rows, manager, item, suppl
     text = "code,name\n" + "".join(f"W{n},Warehouse {n}\n" for n in range(rows))
     import_confirm(client, Location, import_preview(client, Location, text))
     LocationFactory(code="OTHER")
-    receive(item, Location.objects.get(code=f"W{rows - 1}"), supplier, manager, "4")
+    receive(item, Location.objects.get(code=f"W{rows - 1}"), "4", supplier=supplier, user=manager)
     assert item.stock_levels.get().quantity == Decimal("4")

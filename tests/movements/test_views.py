@@ -416,7 +416,7 @@ def test_history_runs_a_fixed_number_of_queries(client, item, chicago, milwaukee
     for _ in range(count - 1):
         transfer_create(item=item, source=chicago, destination=milwaukee, quantity="1", user=operator)
     client.force_login(operator)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(HISTORY, {"location": "CHI"})
     assert len(history_rows(response)) == count
 

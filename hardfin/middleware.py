@@ -1,0 +1,70 @@
+"""Middleware of the project itself: every error under /api/ is JSON, and a lost database is
+a 503, not a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import JsonResponse
+
+from .db import is_unavailable
+from .views import database_unavailable, is_api
+
+logger = logging.getLogger(__name__)
+
+#: Headers an error keeps when its body is rewritten as JSON.
+KEPT_HEADERS = {"allow", "retry-after", "www-authenticate", "vary", "cache-control"}
+
+
+class ApiErrorsAreJsonMiddleware:
+    """The last word on errors under /api/ (API.md: every error body is JSON with a
+    human-readable ``detail``). The API's views, its exception handler and the project's
+    error handlers already answer JSON; any other error response that reaches here — from a
+    view that renders HTML or YAML (the docs page, the schema), or from middleware — is
+    rewritten as ``{"detail": ...}``, keeping its status and headers such as ``Allow``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 400 or not is_api(request) or _is_json(response):
+            return response
+        return as_json(response)
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").split(";")[0].strip() == "application/json"
+
+
+def as_json(response) -> JsonResponse:
+    data = getattr(response, "data", None)  # a DRF response rendered as something else
+    if isinstance(data, dict) and isinstance(data.get("detail"), str):
+        body = {key: str(value) for key, value in data.items() if isinstance(value, str)}
+    else:
+        body = {"detail": response.reason_phrase}
+    rewritten = JsonResponse(body, status=response.status_code)
+    for name, value in response.items():
+        if name.lower() in KEPT_HEADERS:
+            rewritten[name] = value
+    return rewritten
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that lost the database (the server restarted, the connection was terminated,
+    too many connections) answers 503 with ``Retry-After`` — JSON ``{"code": "busy"}`` under
+    /api/, a plain page elsewhere — instead of a 500 traceback: the request was not wrong,
+    and trying again later may work. (The API's exception handler does the same for its
+    views; ``handler500`` for errors outside any view.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_unavailable(exception):
+            return None
+        logger.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
+        return database_unavailable(request)
