@@ -80,7 +80,8 @@ class CountSerializer(CountSummarySerializer):
 class CountStartSerializer(serializers.Serializer):
     location = CatalogKeyField(Location, help_text="Location code (any case); it must be active.")
     skus = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, allow_empty=False, max_length=MAX_LINES,
+        # Each SKU is checked in validate_skus, so that the errors are one flat list of messages.
+        child=serializers.JSONField(), required=False, allow_empty=False, max_length=MAX_LINES,
         help_text="Default: every active item with a lot or a non-zero stock level at the location.",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -89,6 +90,9 @@ class CountStartSerializer(serializers.Serializer):
         """The items, or one message per SKU that names none (a flat list of messages)."""
         items, errors = [], []
         for sku in skus:
+            if not isinstance(sku, str):
+                errors.append(f"{sku!r} is not a SKU: send SKUs as strings.")
+                continue
             try:
                 items.append(resolve(Item, sku, field="skus", active_only=True))
             except InvalidInput as exc:

@@ -312,3 +312,9 @@ def test_posting_many_lines_takes_a_bounded_number_of_statements(manager, operat
     assert levels["S-0000"] == 8 and levels["S-0001"] == 10 and levels["S-0002"] == 12
     assert Movement.objects.filter(reason__code="count_correction").count() == 400
     call_command("reconcile")
+
+
+def test_bad_skus_on_a_new_count_are_one_list_of_messages(api, manager, stocked):
+    response = start(api, manager, skus=["LDR-4.1", "A\u0000B", 7])
+    assert response.status_code == 400
+    assert response.json()["skus"] == ["No item 'A\\x00B'.", "7 is not a SKU: send SKUs as strings."]
