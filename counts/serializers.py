@@ -19,6 +19,16 @@ from .services import MANAGE, check_counted, user_may
 MAX_LINES = 10_000
 
 
+class AnyValue(serializers.Field):
+    """Whatever the client sent, to be checked by the serializer's own validate method."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class NullableQuantityField(ApiQuantityField):
     """A quantity on output that may be null (uncounted) or negative (an open shortfall)."""
 
@@ -81,7 +91,7 @@ class CountStartSerializer(serializers.Serializer):
     location = CatalogKeyField(Location, help_text="Location code (any case); it must be active.")
     skus = serializers.ListField(
         # Each SKU is checked in validate_skus, so that the errors are one flat list of messages.
-        child=serializers.JSONField(), required=False, allow_empty=False, max_length=MAX_LINES,
+        child=AnyValue(), required=False, allow_empty=False, max_length=MAX_LINES,
         help_text="Default: every active item with a lot or a non-zero stock level at the location.",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
