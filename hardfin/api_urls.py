@@ -12,8 +12,10 @@ urlpatterns = [
     # The split view serves its start-up script as a file (?script): no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # First: it answers as_of on the stock and lot lists and adds PATCH (the unknown unit
-    # cost) to lots' batch detail, handing everything else to the views below.
+    # cost) to lots' batch detail, handing everything else to the views below (for stock/ and
+    # stock/export.csv: to counts', which take below_minimum and hand the rest to inventory's).
     path("", include("reports.api_urls")),
+    path("", include("counts.api_urls")),
     path("", include("inventory.api_urls")),
     path("", include("lots.api_urls")),
     path("", include("movements.api_urls")),

@@ -41,8 +41,10 @@ accounts = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="lots:inventory"), name="home"),
     path("accounts/", include(accounts)),
-    # First: it answers ?as_of= on the inventory pages and hands the rest to lots' pages.
+    # First: it answers ?as_of= on the inventory pages and hands the rest to counts' (below_minimum),
+    # which hand the rest to lots' pages.
     path("", include("reports.urls")),
+    path("", include("counts.urls")),
     path("", include("lots.urls")),
     path("", include("movements.urls")),
 ]

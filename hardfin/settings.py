@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "inventory",
     "lots",
     "movements",
+    "counts",
     "reports",
 ]
 

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from hardfin.errors import ConflictError, InsufficientStock, Shortage, UnknownObject
@@ -331,6 +332,21 @@ def newest_known_cost(item: Item) -> Decimal | None:
     )
 
 
+def newest_known_costs(item_ids: Iterable[int]) -> dict[int, Decimal]:
+    """``newest_known_cost`` of many items at once (a count's upward corrections): the items
+    without a known cost are left out. One query per 500 items."""
+    ids, costs = sorted(set(item_ids)), {}
+    newest = Batch.objects.filter(item_id=OuterRef("pk"), unit_cost__isnull=False).order_by("-number")
+    for start in range(0, len(ids), 500):
+        costs.update(
+            Item.objects.filter(pk__in=ids[start:start + 500])
+            .annotate(cost=Subquery(newest.values("unit_cost")[:1]))
+            .filter(cost__isnull=False)
+            .values_list("pk", "cost")
+        )
+    return costs
+
+
 def batch_cost_set(batch: Batch, unit_cost: Decimal) -> bool:
     """Give ``batch`` its cost if it has none yet; whether it did. One conditional UPDATE, so
     of two people setting the same unknown cost at once only the first wins, and a known cost
@@ -412,3 +428,172 @@ def _save_lot_quantities(lots: Sequence[Lot]) -> None:
     # bulk_update costs more than the statements it saves.
     for lot in lots:
         Lot.objects.filter(pk=lot.pk).update(quantity=lot.quantity)
+
+
+# --- many pairs at once (appended for counts) ----------------------------------------------------
+
+#: Stock levels locked per statement by ``lock_many``: SQLite refuses a WHERE nested deeper than
+#: 1,000 terms, and one pair is two.
+LOCK_CHUNK = 200
+
+
+def lock_many(ledger: LedgerWrite, pairs: Iterable[tuple[Item, Location]], *, numbering: bool = False) -> None:
+    """``ledger.lock(pairs, numbering=...)`` for a write of thousands of pairs (a count's
+    corrections): the item rows (when ``numbering``) in one statement, then the stock levels a
+    chunk at a time in (item id, location id) order, so the protocol's order holds across the
+    chunks exactly as it does within one ``lock``."""
+    pairs = list(pairs)
+    if numbering:
+        ledger.items.update(_items_lock({item.id for item, _ in pairs}))
+        for item, _ in pairs:
+            if item.id not in ledger.items:  # deleted since the door read it
+                raise UnknownObject(f"No item {item.sku!r}.", field="sku")
+    ordered = sorted({(item.id, location.id) for item, location in pairs})
+    locations = {location_id for _, location_id in ordered}
+    if len(locations) == 1:
+        # One location (a count): by item id within it is the protocol's order, and
+        # ``item_id IN (…)`` is a far cheaper statement than as many (item, location) terms.
+        [location_id] = locations
+        item_ids = [item_id for item_id, _ in ordered]
+        chunks = [item_ids[start:start + 500] for start in range(0, len(item_ids), 500)]
+        for chunk in chunks:
+            StockLevel.objects.bulk_create(
+                [StockLevel(item_id=item_id, location_id=location_id, quantity=Decimal(0)) for item_id in chunk],
+                ignore_conflicts=True,
+            )
+            levels = (StockLevel.objects.select_for_update(of=("self",)).select_related("item", "location")
+                      .filter(location_id=location_id, item_id__in=chunk).order_by("item_id"))
+            for level in levels:
+                ledger.levels[level.item_id, level.location_id] = level
+                ledger.items.setdefault(level.item_id, level.item)
+        return
+    for start in range(0, len(ordered), LOCK_CHUNK):
+        for level in _stock_levels_lock(set(ordered[start:start + LOCK_CHUNK])):
+            ledger.levels[level.item_id, level.location_id] = level
+            ledger.items.setdefault(level.item_id, level.item)
+
+
+def adjust_many(
+    ledger: LedgerWrite,
+    *,
+    location: Location,
+    changes: Sequence[tuple[Item, str, Decimal]],
+    reason,
+    note: str = "",
+) -> list[Movement]:
+    """Many adjustments at one location as set operations, for a count's thousands of
+    corrections: ``(item, "up" | "down", quantity)`` each, every pair locked already
+    (``lock_many``). Records exactly what ``adjustment_create`` records one by one — down: the
+    oldest lots first, refused whole (every short line named) if any falls short; up: a new
+    batch numbered from the locked item row, origin adjustment, reference the reason's code —
+    but reads the lots, and writes lots, levels, batches, movements and lines, a few
+    statements for all of them. Arrivals where a shortfall is open are settled when the write
+    ends, as always. The movements in the order given."""
+    downs = {item.id: (item, quantity) for item, direction, quantity in changes if direction == "down"}
+    lots_of: dict[int, list[Lot]] = {}
+    ids = sorted(downs)
+    for start in range(0, len(ids), 500):
+        for lot in (Lot.objects.non_empty().filter(location=location, item_id__in=ids[start:start + 500])
+                    .select_related("batch").fifo()):
+            lots_of.setdefault(lot.item_id, []).append(lot)
+    plans = {}
+    for item_id, (item, quantity) in downs.items():
+        ledger._level(item, location)
+        lots = lots_of.get(item_id, [])
+        allocation = allocate(((lot, lot.quantity) for lot in lots), quantity)
+        plans[item_id] = Plan(
+            item=ledger.item(item), location=location, quantity=quantity,
+            takes=[Take(lot, take) for lot, take in allocation.takes], missing=allocation.shortfall,
+            available=sum((lot.quantity for lot in lots), Decimal(0)),
+        )
+    require_stock([plans[item.id] for item, direction, _ in changes if direction == "down"])
+
+    now = ledger.occurred_at
+    level_deltas: dict[int, tuple[StockLevel, Decimal]] = {}
+    changed_lots: list[Lot] = []
+    new_batches: list[Batch] = []
+    moved_of: dict[int, Moved] = {}
+    # Up: a new batch at the item's newest known cost, as ``adjustment_create`` gives it.
+    costs = newest_known_costs(item.id for item, direction, _ in changes if direction == "up")
+    for item, direction, quantity in changes:
+        level = ledger._level(item, location)
+        new = level.quantity + (quantity if direction == "up" else -quantity)
+        if abs(new) >= LIMIT:
+            raise QuantityLimit(
+                f"That would bring {item.sku} at {location.code} to {fmt(new)}, past the largest quantity the "
+                f"inventory can hold ({fmt(LIMIT - 1)})."
+            )
+        if direction == "down":
+            takes = plans[item.id].takes
+            for take in takes:
+                take.lot.quantity -= take.quantity
+                changed_lots.append(take.lot)
+            moved_of[item.id] = [(take.lot.batch, take.quantity) for take in takes]
+        else:
+            locked = ledger.item(item)
+            locked.last_batch_number += 1
+            new_batches.append(Batch(
+                item=locked, number=locked.last_batch_number, origin=Batch.Origin.ADJUSTMENT,
+                reference=reason.code, received_at=now, initial_quantity=quantity, unit_cost=costs.get(item.id),
+            ))
+        level_deltas[level.pk] = (level, new - level.quantity)
+        level.quantity = new
+
+    if new_batches:
+        _execute_many(f"UPDATE {Item._meta.db_table} SET last_batch_number = %s WHERE id = %s",
+                      [(batch.item.last_batch_number, batch.item_id) for batch in new_batches])
+        Batch.objects.bulk_create(new_batches, batch_size=500)
+        new_lots = [Lot(batch=batch, item=batch.item, location=location, quantity=batch.initial_quantity)
+                    for batch in new_batches]
+        for lot in new_lots:
+            # The level already holds the new quantity; below zero means a shortfall is open.
+            level = ledger._level(lot.item, location)
+            if level.quantity - lot.quantity < 0 or (level.item_id, level.location_id) in ledger._arrived:
+                ledger._arrived.setdefault((level.item_id, level.location_id), []).append(lot)
+            moved_of[lot.item_id] = [(lot.batch, lot.quantity)]
+        Lot.objects.bulk_create(new_lots, batch_size=500)
+    _execute_many(f"UPDATE {Lot._meta.db_table} SET quantity = %s WHERE id = %s",
+                  [(_db_quantity(lot.quantity), lot.pk) for lot in changed_lots])
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    _execute_many(
+        f"UPDATE {StockLevel._meta.db_table} SET quantity = quantity + %s, updated_at = %s WHERE id = %s",
+        [(_db_quantity(delta), stamp, pk) for pk, (_, delta) in level_deltas.items()],
+    )
+
+    movements = Movement.objects.bulk_create(
+        [
+            Movement(
+                kind=Kind.ADJUSTMENT, item=ledger.item(item), quantity=quantity, user=ledger.user, occurred_at=now,
+                reason=reason, reference=reason.code, note=note,
+                **({"to_location": location} if direction == "up" else {"from_location": location}),
+            )
+            for item, direction, quantity in changes
+        ],
+        batch_size=500,
+    )
+    lines_of: dict[int, list[MovementLine]] = {}
+    all_lines = []
+    for movement, (item, direction, _) in zip(movements, changes, strict=True):
+        places = {"to_location": location} if direction == "up" else {"from_location": location}
+        lines = [MovementLine(movement=movement, batch=batch, quantity=quantity, **places)
+                 for batch, quantity in moved_of[item.id]]
+        lines_of[movement.pk] = lines
+        all_lines.extend(lines)
+    MovementLine.objects.bulk_create(all_lines, batch_size=500)
+    for movement in movements:
+        cached = MovementLine.objects.filter(movement=movement).order_by("id")
+        cached._result_cache, cached._prefetch_done = lines_of[movement.pk], True
+        movement._prefetched_objects_cache = {"lines": cached}
+    return movements
+
+
+def _db_quantity(value: Decimal):
+    return connection.ops.adapt_decimalfield_value(value, 15, 3)
+
+
+def _execute_many(sql: str, rows: list[tuple]) -> None:
+    """One statement run for many rows: plain UPDATEs by primary key, where the ORM's
+    ``bulk_update`` would build a CASE per row and cost more than the writes themselves."""
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)

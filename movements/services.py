@@ -34,7 +34,7 @@ from inventory.models import Item, Location, Supplier
 from inventory.services import catalog_create, require_active
 from lots.models import Batch
 
-from .ledger import LedgerWrite, newest_known_cost, require_stock
+from .ledger import LedgerWrite, adjust_many, lock_many, newest_known_cost, require_stock
 from .ledger import batch_cost_set as _ledger_batch_cost_set
 from .models import AdjustmentReason, Movement, Shortfall
 
@@ -401,3 +401,72 @@ def batch_cost_set(*, batch: Batch, unit_cost, user) -> Batch:
             f"Batch {batch.label} of {batch.item.sku} already has its unit cost ({known}); it is kept for ever."
         )
     return batch
+
+
+
+# --- many adjustments in one write (appended for counts) ---------------------------------------
+
+class Correction(NamedTuple):
+    """One adjustment of ``adjustments_create``: ``direction`` is ``up`` or ``down``."""
+
+    item: Item
+    location: Location
+    direction: str
+    quantity: Decimal | str | int
+
+
+@retry_on_conflict
+@transaction.atomic
+def adjustments_create(
+    *,
+    corrections: Iterable[Correction],
+    reason: AdjustmentReason | str | None,
+    user,
+    note: str = "",
+    occurred_at: datetime | None = None,
+) -> list[Movement]:
+    """Many adjustments as one write (a count's corrections): each is what ``adjustment_create``
+    records — up a new batch, down the oldest batches first — but the locks are taken once for
+    all of them, and every short downward line is reported at once. All or nothing. The
+    movements in the order given. Managers and Accountants only."""
+    _require(user, Kind.ADJUSTMENT)
+    reason = _resolve_reason(reason)
+    note = (note or "").strip()
+    if reason.requires_note and not note:
+        raise InvalidInput(f"Explain the adjustment in the note when the reason is {reason.label!r}.", field="note")
+    checked, seen = [], set()
+    for index, (item, location, direction, quantity) in enumerate(corrections):
+        try:
+            if (item.id, location.id) in seen:
+                raise InvalidInput(f"{item.sku} at {location.code} appears more than once; adjust it once.",
+                                   field="sku")
+            seen.add((item.id, location.id))
+            if direction not in ("up", "down"):
+                raise InvalidInput("Direction must be 'up' or 'down'.", field="direction")
+            quantity = _movable(item, quantity)
+            require_active(location, field="location")
+        except InvalidInput as exc:
+            raise exc.at_line(index, item.sku) from None
+        checked.append(Correction(item, location, direction, quantity))
+    if not checked:
+        return []
+
+    with LedgerWrite(user=user, occurred_at=occurred_at) as ledger:
+        lock_many(ledger, [(c.item, c.location) for c in checked], numbering=any(c.direction == "up" for c in checked))
+        for index, correction in enumerate(checked):
+            try:
+                checked[index] = correction._replace(quantity=ledger.require_movable(correction.item, correction.quantity))
+            except InvalidInput as exc:
+                raise exc.at_line(index, correction.item.sku) from None
+        by_location: dict[int, list[int]] = {}
+        for index, correction in enumerate(checked):
+            by_location.setdefault(correction.location.id, []).append(index)
+        movements: list[Movement | None] = [None] * len(checked)
+        for indexes in by_location.values():
+            recorded = adjust_many(
+                ledger, location=checked[indexes[0]].location, reason=reason, note=note,
+                changes=[(checked[i].item, checked[i].direction, checked[i].quantity) for i in indexes],
+            )
+            for i, movement in zip(indexes, recorded, strict=True):
+                movements[i] = movement
+    return movements

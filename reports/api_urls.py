@@ -3,7 +3,8 @@
 
 from django.urls import path
 
-from inventory.api import StockByItemView, StockByLocationView, StockExportView, StockRowsView
+from counts.api import StockExportOrLowStockView, StockRowsOrLowStockView
+from inventory.api import StockByItemView, StockByLocationView
 from lots.api import LotViewSet
 
 from .instant_api import (
@@ -25,12 +26,13 @@ from .api import (
 )
 
 urlpatterns = [
-    # as_of / with_value on the stock and lot lists (answered from the ledger), else as usual.
-    path("stock/", instant_or(StockRowsView.as_view(), StockRowsAsOfView), name="stock-list"),
+    # as_of / with_value on the stock and lot lists (answered from the ledger), else as usual
+    # (stock/ and its export through counts' views, which take below_minimum).
+    path("stock/", instant_or(StockRowsOrLowStockView.as_view(), StockRowsAsOfView), name="stock-list"),
     path("stock/by-item/", instant_or(StockByItemView.as_view(), StockByItemAsOfView), name="stock-by-item"),
     path("stock/by-location/", instant_or(StockByLocationView.as_view(), StockByLocationAsOfView),
          name="stock-by-location"),
-    path("stock/export.csv", instant_or(StockExportView.as_view(), StockExportAsOfView), name="stock-export"),
+    path("stock/export.csv", instant_or(StockExportOrLowStockView.as_view(), StockExportAsOfView), name="stock-export"),
     path("lots/", instant_or(LotViewSet.as_view({"get": "list"}), LotsAsOfView), name="lot-list"),
     path("batches/<int:pk>/", BatchCostViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
          name="batch-detail"),

@@ -5,6 +5,7 @@ ledger, which is in the movements app above them)."""
 
 from __future__ import annotations
 
+
 from django.utils import timezone
 from rest_framework import generics, serializers
 from rest_framework.renderers import JSONRenderer
@@ -62,6 +63,12 @@ class InstantView(generics.GenericAPIView):
     permission_classes = [InventoryAccess]
     pagination_class = CurrencyPagination
     filter_backends = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.query_params.get("below_minimum", "").strip():
+            # Reorder points hold now, not at a past instant: refused rather than ignored.
+            raise serializers.ValidationError({"below_minimum": [BELOW_MINIMUM_ALONE]})
 
     def rows(self):
         request = self.request
@@ -176,6 +183,11 @@ class LotsAsOfView(InstantView):
         self.paginator.with_value = wants_values(request)
         page = self.paginate_queryset(lots)
         return self.get_paginated_response(LotSerializer(page, many=True).data)
+
+
+BELOW_MINIMUM_ALONE = (
+    "below_minimum lists the rows below their minimum now; it cannot be combined with as_of or with_value."
+)
 
 
 def instant_or(original_view, instant_class):

@@ -3,6 +3,7 @@
 from django.urls import path
 
 import hardfin.converters  # noqa: F401  (registers <sku:…>)
+from counts import views as counts_views
 from lots import views as lots_views
 
 from . import views
@@ -10,12 +11,13 @@ from . import views
 app_name = "reports"
 
 urlpatterns = [
-    # ?as_of=… on the inventory pages: the state then, from the ledger; otherwise lots' pages.
+    # ?as_of=… on the inventory pages: the state then, from the ledger; otherwise counts' pages
+    # (?below_minimum=…), which hand the rest to lots' pages.
     path("inventory/", views.instant_page_or(
-        lots_views.InventoryView.as_view(), views.InventoryAsOfView.as_view(), shadows="lots:inventory",
+        counts_views.InventoryOrLowStockView.as_view(), views.InventoryAsOfView.as_view(), shadows="lots:inventory",
     ), name="inventory-as-of"),
     path("inventory/export.csv", views.instant_page_or(
-        lots_views.StockExportView.as_view(), views.InventoryExportAsOfView.as_view(), shadows="lots:inventory-export",
+        counts_views.InventoryExportOrLowStockView.as_view(), views.InventoryExportAsOfView.as_view(), shadows="lots:inventory-export",
     ), name="inventory-export-as-of"),
     path("items/<sku:sku>/", views.instant_page_or(
         lots_views.ItemStockView.as_view(), views.ItemAsOfView.as_view(), shadows="lots:item",

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The stack, top first: each package may import only the ones after it.
-STACK = ["reports", "movements", "lots", "inventory", "hardfin"]
+STACK = ["reports", "counts", "movements", "lots", "inventory", "hardfin"]
 #: The models whose rows only the ledger primitives write.
 LEDGER_MODELS = {"Lot", "Batch", "StockLevel", "Movement", "MovementLine", "Shortfall"}
 #: Writes on a model: creating instances, and the manager/queryset calls that write.

@@ -74,7 +74,20 @@ def world(users):
         # DRF's token admin addresses a token by its user's id.
         "token": Token.objects.get_or_create(user=operator)[0].user_id,
     }
+    ids.update(_counts_world(users, chicago))
     return ids
+
+
+def _counts_world(users, chicago):
+    """Two open counts of items nothing else moves (so posting one adjusts nothing), and a
+    reorder point."""
+    from counts.services import count_start, reorder_point_create
+
+    manager = users["manager"]
+    first = count_start(location=chicago, items=[ItemFactory(sku="CNT-1")], user=manager)
+    second = count_start(location=chicago, items=[ItemFactory(sku="CNT-2")], user=manager)
+    point = reorder_point_create(item=ItemFactory(sku="LOW-1"), location=chicago, minimum="5", user=manager)
+    return {"count": first.pk, "count2": second.pk, "reorderpoint": point.pk}
 
 
 def state():
@@ -117,6 +130,8 @@ API_ALLOWED = {
     "cost": {"manager", "accountant", "superuser"},
     "ledger": {"operator", "manager", "accountant", "superuser"},
     "public": set(API_ROLES),
+    "count-manage": {"manager", "accountant", "superuser"},
+    "count-enter": {"operator", "manager", "accountant", "superuser"},
 }
 
 ENDPOINTS = [
@@ -175,6 +190,18 @@ ENDPOINTS = [
     ("get", "/api/schema/", None, "public", 200),
     ("get", "/api/docs/", None, "public", 200),
     ("post", "/api/auth/token/", {"username": "olivia", "password": PASSWORD}, "public", 200),
+    # Counts and reorder points (API.md v1.1).
+    ("get", "/api/counts/", None, "read", 200),
+    ("post", "/api/counts/", {"location": "MKE", "skus": ["LDR-4.1"]}, "count-manage", 201),
+    ("get", "/api/counts/{count}/", None, "read", 200),
+    ("post", "/api/counts/{count}/entries/", {"lines": [{"sku": "CNT-1", "counted": "0"}]}, "count-enter", 200),
+    ("post", "/api/counts/{count}/post/", {"uncounted": "ignore"}, "count-manage", 200),
+    ("post", "/api/counts/{count2}/cancel/", {}, "count-manage", 200),
+    ("get", "/api/reorder-points/", None, "read", 200),
+    ("post", "/api/reorder-points/", {"sku": "LDR-4.1", "location": "MKE", "minimum": "1"}, "catalog", 201),
+    ("get", "/api/reorder-points/{reorderpoint}/", None, "read", 200),
+    ("patch", "/api/reorder-points/{reorderpoint}/", {"minimum": "2"}, "catalog", 200),
+    ("delete", "/api/reorder-points/{reorderpoint}/", None, "catalog", 204),
 ]
 
 
@@ -252,6 +279,7 @@ PAGE_ALLOWED = {
     "adjustment": {"manager", "accountant", "superuser"},
     "signed-in": {"nobody", "operator", "manager", "accountant", "superuser"},
     "public": set(ROLES),
+    "count-manage": {"manager", "accountant", "superuser"},
 }
 PAGES = [
     # (path, capability, status when allowed)
@@ -288,6 +316,20 @@ PAGES = [
     ("/accounts/password_change/", "signed-in", 200),
     ("/accounts/password_change/done/", "signed-in", 200),
     ("/healthz", "public", 200),
+    ("/counts/", "view", 200),
+    ("/counts/{count}/", "view", 200),
+    ("/counts/{count}/sheet.csv", "view", 200),
+    # POST only: a GET is the wrong method, to anyone who may send the POST.
+    ("/counts/{count}/entries/", "view", 405),
+    ("/counts/{count}/upload/", "view", 405),
+    ("/counts/{count}/review/", "count-manage", 200),
+    ("/counts/{count}/post/", "count-manage", 405),
+    ("/counts/{count}/cancel/", "count-manage", 405),
+    ("/low-stock/", "view", 200),
+    ("/low-stock/export.csv", "view", 200),
+    ("/reorder-points/", "view", 200),
+    ("/inventory/?below_minimum=true", "view", 200),
+    ("/inventory/export.csv?below_minimum=true", "view", 200),
 ]
 #: Pages that do not exist for anyone here: password reset needs a mail server (EMAIL_HOST).
 ABSENT_PAGES = [
@@ -362,9 +404,9 @@ ADMIN_ALLOWED = {
     "set-cost": {"manager", "accountant", "superuser"},
 }
 CATALOG = {"item": "inventory/item", "location": "inventory/location", "supplier": "inventory/supplier",
-           "reason": "movements/adjustmentreason"}
+           "reason": "movements/adjustmentreason", "reorderpoint": "counts/reorderpoint"}
 LEDGER = {"stocklevel": "inventory/stocklevel", "lot": "lots/lot", "batch": "lots/batch",
-          "movement": "movements/movement", "shortfall": "movements/shortfall"}
+          "movement": "movements/movement", "shortfall": "movements/shortfall", "count": "counts/count"}
 AUTH = {"user": "auth/user", "group": "auth/group", "token": "authtoken/tokenproxy"}
 
 
@@ -380,6 +422,7 @@ def _admin_pages():
         ("/admin/inventory/", "enter", 200),
         ("/admin/lots/", "enter", 200),
         ("/admin/movements/", "enter", 200),
+        ("/admin/counts/", "enter", 200),
         ("/admin/auth/", "superuser", 200),
         ("/admin/authtoken/", "superuser", 200),
         ("/admin/movements/movement/transfer/", "transfer", 200),

@@ -41,6 +41,13 @@ CONTRACT = {
     "/api/reports/rollforward/": {"get"},
     "/api/reports/rollforward.csv": {"get"},
     "/api/reports/rollforward.xlsx": {"get"},
+    "/api/counts/": {"get", "post"},
+    "/api/counts/{id}/": {"get"},
+    "/api/counts/{id}/entries/": {"post"},
+    "/api/counts/{id}/post/": {"post"},
+    "/api/counts/{id}/cancel/": {"post"},
+    "/api/reorder-points/": {"get", "post"},
+    "/api/reorder-points/{id}/": {"get", "patch", "delete"},
 }
 WRITES = {"post", "patch", "delete"}
 

@@ -106,8 +106,18 @@ def seed():
         "lots": {"id": Lot.objects.filter(location=milwaukee).get().pk},
         "movements": {"id": transfer.pk},
         "shortfalls": {"id": build.shortfalls[0].pk},
+        **_counts_records(admin, chicago, item),
     }
     return Token.objects.create(user=admin).key, existing
+
+
+def _counts_records(admin, chicago, item):
+    from counts.services import count_start, reorder_point_create
+
+    return {
+        "counts": {"id": count_start(location=chicago, items=[item], user=admin).pk},
+        "reorder-points": {"id": reorder_point_create(item=item, location=chicago, minimum="5", user=admin).pk},
+    }
 
 
 def check_operation(operation, strategy):

@@ -11,6 +11,7 @@ from lots.models import Lot
 from movements.models import Movement
 from movements.services import Line, adjustment_create, build_create, receipt_create, transfer_create
 from reports.selectors import Scope, lots_as_of, stock_rows_as_of, valuation
+from tests.api_support import api  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +139,18 @@ def test_inventory_page_as_of_by_item_location_lots_and_export(item, chicago, mi
     assert "is not an ISO 8601 time" in html_of(client.get("/inventory/", {"as_of": "garbage"}))
     # Without as_of, the usual page.
     assert "Inventory as of" not in html_of(client.get("/inventory/"))
+
+
+@pytest.mark.parametrize("path", ["/api/stock/", "/api/stock/export.csv"])
+@pytest.mark.parametrize("instant", [{"as_of": "2026-01-01T00:00:00Z"}, {"with_value": "true"}])
+def test_below_minimum_with_as_of_or_with_value_is_refused_not_ignored(api, operator, path, instant):
+    response = api(operator).get(path, {**instant, "below_minimum": "true"})
+
+    assert response.status_code == 400
+    assert "cannot be combined with as_of or with_value" in response.json()["below_minimum"][0]
+
+
+def test_below_minimum_still_needs_a_sign_in_with_as_of(client):
+    response = client.get("/api/stock/", {"as_of": "2026-01-01T00:00:00Z", "below_minimum": "true"})
+
+    assert response.status_code == 401
