@@ -24,6 +24,7 @@ from django.db.models import Count, Q, Sum
 
 from hardfin.money import ZERO, round_value, tie_out
 from inventory.models import Item, Location
+from inventory.selectors import item_id, location_id
 from lots.models import Batch, Lot
 from movements.models import Movement, MovementLine
 
@@ -40,10 +41,15 @@ class Scope:
 
 
 def _scoped(queryset, scope: Scope, *, item: str, location: str):
-    if scope.item:
-        queryset = queryset.filter(**{f"{item}__sku__iexact": scope.item})
-    if scope.location:
-        queryset = queryset.filter(**{f"{location}__code__iexact": scope.location})
+    """``queryset`` narrowed to the scope, by ids looked up first (``inventory.selectors``:
+    the (item, …) and (location, …) indexes serve the filter, and a text that cannot be a key —
+    a NUL byte, say — matches nothing without reaching the database)."""
+    for given, lookup, resolve in ((scope.item, item, item_id), (scope.location, location, location_id)):
+        if given:
+            key = resolve(given)
+            if key is None:
+                return queryset.none()
+            queryset = queryset.filter(**{f"{lookup}_id": key})
     return queryset
 
 

@@ -197,3 +197,14 @@ def test_valuation_says_which_instant_it_values(api, example, operator):
     at = "2000-01-01T00:00:00Z"
     body = api(operator).get("/api/valuation/", {"as_of": at}).json()
     assert (parse_datetime(body["as_of"]), body["results"], body["total_value"]) == (parse_datetime(at), [], "0.00")
+
+
+@pytest.mark.parametrize("path", ["/api/reports/rollforward/", "/api/reports/rollforward.csv",
+                                  "/api/reports/rollforward.xlsx", "/api/valuation/", "/api/valuation/export.csv"])
+@pytest.mark.parametrize("scope", [{"location": "\x00~"}, {"item": "LDR\x00"}, {"item": "NO-SUCH"}])
+def test_a_filter_that_names_no_record_matches_nothing_never_a_server_error(api, example, operator, path, scope):
+    response = api(operator).get(path, scope)
+
+    assert response.status_code == 200
+    if path.endswith("/"):
+        assert response.json()["results"] == []
