@@ -13,6 +13,7 @@ from .instant_api import (
     StockByLocationAsOfView,
     StockExportAsOfView,
     StockRowsAsOfView,
+    documented,
     instant_or,
 )
 from .api import (
@@ -28,12 +29,12 @@ from .api import (
 urlpatterns = [
     # as_of / with_value on the stock and lot lists (answered from the ledger), else as usual
     # (stock/ and its export through counts' views, which take below_minimum).
-    path("stock/", instant_or(StockRowsOrLowStockView.as_view(), StockRowsAsOfView), name="stock-list"),
-    path("stock/by-item/", instant_or(StockByItemView.as_view(), StockByItemAsOfView), name="stock-by-item"),
-    path("stock/by-location/", instant_or(StockByLocationView.as_view(), StockByLocationAsOfView),
+    path("stock/", instant_or(documented(StockRowsOrLowStockView).as_view(), StockRowsAsOfView), name="stock-list"),
+    path("stock/by-item/", instant_or(documented(StockByItemView).as_view(), StockByItemAsOfView), name="stock-by-item"),
+    path("stock/by-location/", instant_or(documented(StockByLocationView).as_view(), StockByLocationAsOfView),
          name="stock-by-location"),
-    path("stock/export.csv", instant_or(StockExportOrLowStockView.as_view(), StockExportAsOfView), name="stock-export"),
-    path("lots/", instant_or(LotViewSet.as_view({"get": "list"}), LotsAsOfView), name="lot-list"),
+    path("stock/export.csv", instant_or(documented(StockExportOrLowStockView).as_view(), StockExportAsOfView), name="stock-export"),
+    path("lots/", instant_or(documented(LotViewSet, method="list").as_view({"get": "list"}), LotsAsOfView), name="lot-list"),
     path("batches/<int:pk>/", BatchCostViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
          name="batch-detail"),
     path("valuation/", ValuationView.as_view(), name="valuation"),

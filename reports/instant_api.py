@@ -7,6 +7,8 @@ from __future__ import annotations
 
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.renderers import JSONRenderer
 
@@ -21,7 +23,7 @@ from inventory.selectors import STOCK_EXPORT_HEADER
 from lots.serializers import LotSerializer
 
 from . import selectors
-from .api import as_of_of, scope_of
+from .api import AS_OF, as_of_of, scope_of
 
 YES = {"1", "true", "yes", "on"}
 
@@ -66,7 +68,9 @@ class InstantView(generics.GenericAPIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.query_params.get("below_minimum", "").strip():
+        method = request.method.lower()
+        allowed = method in self.http_method_names and hasattr(self, method)  # else the 405 answers
+        if allowed and request.query_params.get("below_minimum", "").strip():
             # Reorder points hold now, not at a past instant: refused rather than ignored.
             raise serializers.ValidationError({"below_minimum": [BELOW_MINIMUM_ALONE]})
 
@@ -188,6 +192,22 @@ class LotsAsOfView(InstantView):
 BELOW_MINIMUM_ALONE = (
     "below_minimum lists the rows below their minimum now; it cannot be combined with as_of or with_value."
 )
+
+
+#: What ``instant_or`` adds to the original operation's parameters in the schema.
+INSTANT_PARAMETERS = [
+    AS_OF,
+    OpenApiParameter("with_value", OpenApiTypes.BOOL,
+                     description="true: each row also gives value and unknown_cost_quantity (and the body "
+                                 "its currency), from the ledger as of as_of or now."),
+]
+
+
+def documented(view_class, *, method: str = "get"):
+    """``view_class`` as it is, with ``INSTANT_PARAMETERS`` in its schema (for ``instant_or``)."""
+    subclass = type(view_class.__name__, (view_class,), {"__module__": view_class.__module__,
+                                                          "__doc__": view_class.__doc__})
+    return extend_schema_view(**{method: extend_schema(parameters=INSTANT_PARAMETERS)})(subclass)
 
 
 def instant_or(original_view, instant_class):

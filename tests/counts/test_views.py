@@ -11,7 +11,7 @@ from counts.models import Count, CountLine, ReorderPoint
 from movements.models import Movement
 from tests.factories import ItemFactory
 from tests.helpers import level, snapshot
-from tests.pages_support import csv_rows, text, texts
+from tests.pages_support import csv_rows, html_of, text, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +222,10 @@ def test_managers_set_and_remove_reorder_points(manager, operator, stocked):
     assert client_for(operator).post("/reorder-points/", {"delete": point.pk}).status_code == 403
     client.post("/reorder-points/", {"delete": point.pk})
     assert not ReorderPoint.objects.exists()
+
+
+def test_the_inventory_page_offers_below_minimum_as_a_filter(operator, points):
+    page = client_for(operator).get("/inventory/")
+
+    assert '<input type="checkbox" id="filter-below-minimum" name="below_minimum" value="true">' in html_of(page)
+    assert '<label for="filter-below-minimum">Below minimum</label>' in html_of(page)

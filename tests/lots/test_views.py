@@ -145,6 +145,22 @@ def test_a_negative_row_is_marked_as_a_shortfall(signed_in, item, ldr_worked_exa
         assert 'class="stock-row negative-row"' in html_of(response)
 
 
+def test_only_rows_holding_units_offer_a_transfer(signed_in, item, ldr_worked_example, chicago, milwaukee, manager):
+    build_create(location=chicago, reference="WO-7", lines=[Line(item, "160")], allow_shortfall=True, user=manager)
+    transfer_create(item=item, source=milwaukee, destination=chicago, quantity="5", user=manager)  # settles it: CHI 0
+    build_create(location=milwaukee, reference="WO-8", lines=[Line(item, "150")], allow_shortfall=True, user=manager)
+
+    response = signed_in.get(INVENTORY, {"include_empty": "true"})
+
+    page = html_of(response)
+    assert row_text(response, "LDR-4.1", "CHI").startswith("Chicago Warehouse CHI 0 ea")
+    assert "-10 ea" in row_text(response, "LDR-4.1", "MKE")
+    assert 'aria-label="Transfer LDR-4.1 from Chicago Warehouse"' not in page  # nothing to move
+    assert 'aria-label="Transfer LDR-4.1 from Milwaukee Operations Center"' not in page  # an open shortfall
+    item_page = html_of(signed_in.get("/items/LDR-4.1/", {"include_empty": "true"}))
+    assert 'aria-label="Transfer LDR-4.1 from' not in item_page
+
+
 def test_fractional_items_show_their_decimals_and_unit(signed_in, chicago, supplier, operator):
     cable = ItemFactory(sku="CBL_9", name="Cable", unit="m", fractional=True)
     receive(cable, chicago, "2.5", supplier=supplier, user=operator)
