@@ -76,7 +76,9 @@ def test_rule_4_the_database_refuses_update_and_delete_on_the_ledger(movement, s
     [
         "TRUNCATE movements_movementline",
         "TRUNCATE movements_movement CASCADE",
-        "TRUNCATE movements_movementline, movements_movement, movements_shortfall",
+        # With every table that refers to the ledger (else PostgreSQL's own foreign-key check
+        # refuses it first): the trigger still refuses.
+        "TRUNCATE movements_movementline, movements_movement, movements_shortfall, counts_countline",
         # Cascading from a table the ledger refers to reaches the ledger too.
         "TRUNCATE lots_batch CASCADE",
     ],
