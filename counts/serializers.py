@@ -10,7 +10,7 @@ from rest_framework import serializers
 from hardfin.api.fields import ApiQuantityField
 from hardfin.errors import InvalidInput
 from inventory.models import Item, Location
-from inventory.serializers import CatalogKeyField
+from inventory.serializers import CatalogKeyField, StockRowSerializer
 from inventory.services import resolve
 from movements.serializers import NON_FIELD, LineListSerializer
 
@@ -172,15 +172,9 @@ class ReorderPointUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class LowStockRowSerializer(serializers.Serializer):
+class LowStockRowSerializer(StockRowSerializer):
     """A stock row below its minimum."""
 
-    sku = serializers.CharField(source="item.sku")
-    item_name = serializers.CharField(source="item.name")
-    unit = serializers.CharField(source="item.unit")
-    location = serializers.CharField(source="location.code")
-    location_name = serializers.CharField(source="location.name")
-    quantity = ApiQuantityField()
     minimum = ApiQuantityField()
     target = NullableQuantityField()
     to_order = ApiQuantityField(help_text="target (or else minimum) − quantity.")

@@ -20,6 +20,7 @@ from hardfin.api.views import FirstRendererNegotiation
 from hardfin.csv import csv_response
 from hardfin.money import currency
 from inventory.selectors import STOCK_EXPORT_HEADER
+from inventory.serializers import StockRowSerializer
 from lots.serializers import LotSerializer
 
 from . import selectors
@@ -36,13 +37,7 @@ def asks_instant(request) -> bool:
     return "as_of" in request.GET or request.GET.get("with_value", "").strip().lower() in YES
 
 
-class StockRowAsOfSerializer(serializers.Serializer):
-    sku = serializers.CharField(source="item.sku")
-    item_name = serializers.CharField(source="item.name")
-    unit = serializers.CharField(source="item.unit")
-    location = serializers.CharField(source="location.code")
-    location_name = serializers.CharField(source="location.name")
-    quantity = ApiQuantityField()
+class StockRowAsOfSerializer(StockRowSerializer):
     value = ApiValueField()
     unknown_cost_quantity = ApiQuantityField()
 
