@@ -453,24 +453,41 @@ def lock_many(ledger: LedgerWrite, pairs: Iterable[tuple[Item, Location]], *, nu
     if len(locations) == 1:
         # One location (a count): by item id within it is the protocol's order, and
         # ``item_id IN (…)`` is a far cheaper statement than as many (item, location) terms.
+        # As in ``_stock_levels_lock``, the rows that exist are locked first, without an insert,
+        # and only the missing ones are then created and locked: an INSERT … ON CONFLICT over
+        # rows another writer is changing would wait on that writer outside the lock order.
         [location_id] = locations
         item_ids = [item_id for item_id, _ in ordered]
-        chunks = [item_ids[start:start + 500] for start in range(0, len(item_ids), 500)]
-        for chunk in chunks:
-            StockLevel.objects.bulk_create(
-                [StockLevel(item_id=item_id, location_id=location_id, quantity=Decimal(0)) for item_id in chunk],
-                ignore_conflicts=True,
-            )
-            levels = (StockLevel.objects.select_for_update(of=("self",)).select_related("item", "location")
-                      .filter(location_id=location_id, item_id__in=chunk).order_by("item_id"))
-            for level in levels:
-                ledger.levels[level.item_id, level.location_id] = level
-                ledger.items.setdefault(level.item_id, level.item)
+        locked = _lock_at(location_id, item_ids)
+        missing = [item_id for item_id in item_ids if item_id not in locked]
+        if missing:
+            for start in range(0, len(missing), 500):
+                StockLevel.objects.bulk_create(
+                    [StockLevel(item_id=item_id, location_id=location_id, quantity=Decimal(0))
+                     for item_id in missing[start:start + 500]],
+                    ignore_conflicts=True,
+                )
+            locked.update(_lock_at(location_id, missing))
+        for item_id in item_ids:
+            level = locked[item_id]
+            ledger.levels[item_id, location_id] = level
+            ledger.items.setdefault(item_id, level.item)
         return
     for start in range(0, len(ordered), LOCK_CHUNK):
         for level in _stock_levels_lock(set(ordered[start:start + LOCK_CHUNK])):
             ledger.levels[level.item_id, level.location_id] = level
             ledger.items.setdefault(level.item_id, level.item)
+
+
+def _lock_at(location_id: int, item_ids: Sequence[int]) -> dict[int, StockLevel]:
+    """Lock the existing stock levels of ``item_ids`` at one location, by item id, 500 a
+    statement."""
+    locked = {}
+    for start in range(0, len(item_ids), 500):
+        levels = (StockLevel.objects.select_for_update(of=("self",)).select_related("item", "location")
+                  .filter(location_id=location_id, item_id__in=item_ids[start:start + 500]).order_by("item_id"))
+        locked.update((level.item_id, level) for level in levels)
+    return locked
 
 
 def adjust_many(
