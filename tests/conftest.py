@@ -155,3 +155,12 @@ def stock_with_a_shortfall(item, chicago, milwaukee, supplier, operator):
 
 def D(value) -> Decimal:
     return Decimal(str(value))
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis of the test run's own, on a free port, stopped at the end."""
+    from tools.redis_server import RedisServer
+
+    with RedisServer() as server:
+        yield server
