@@ -69,7 +69,9 @@
   function replaceOptions(select, fresh) {
     const value = select.value;
     select.replaceChildren(...Array.from(fresh.options).map((option) => option.cloneNode(true)));
-    const kept = Array.from(select.options).some((option) => option.value === value);
+    // What the user chose stays chosen; nothing chosen takes the server's choice (the one
+    // location holding the item).
+    const kept = value && Array.from(select.options).some((option) => option.value === value);
     select.value = kept ? value : fresh.value;
   }
 
