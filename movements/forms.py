@@ -198,7 +198,8 @@ class PickerMixin:
         if not ids:
             field.empty_label = f"No location holds {self.item.sku}"
         else:
-            field.empty_label = f"Choose… ({len(ids)} location{'s' if len(ids) != 1 else ''} hold{'' if len(ids) != 1 else 's'} {self.item.sku})"
+            holding = "1 location holds" if len(ids) == 1 else f"{len(ids)} locations hold"
+            field.empty_label = f"Choose… ({holding} {self.item.sku})"
             if len(ids) == 1 and not chosen and not self.is_bound:
                 self.initial[self.source] = holders.first().code
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from counts.services import count_start
 from movements.models import Movement
 from movements.services import Line, build_create, receipt_create
 from tests.browser.conftest import PASSWORD
@@ -96,6 +97,8 @@ def test_an_operator_scans_a_sku_into_the_transfer_form_and_transfers(
     expect(page.locator("#id_to_location_error")).to_have_text("Source and destination must be different locations.")
     expect(page.locator("#id_quantity_error")).to_have_text("Only 300 of LDR-4.1 available at CHI (500 requested).")
     expect(page.locator("#availability")).to_contain_text("Available at CHI: 300 ea")
+    assert Movement.objects.filter(kind="transfer").count() == 0
+    fits(page, SCREENS[screen]["width"])
     shoot(page, tmp_path, f"transfer-errors-{screen}")
 
     page.get_by_label("To:", exact=True).select_option("MKE")
@@ -159,16 +162,18 @@ def test_a_receipt_with_more_lines_than_the_form_starts_with(
     assert Movement.objects.filter(kind="receipt", reference="PO-77").count() == 7
 
 
-def staff_pages(world):
+def staff_pages(count):
     movement = Movement.objects.filter(kind="receipt").order_by("pk").first()
     return [
-        "/inventory/", "/inventory/?view=location", "/inventory/?item=LDR-4.1", "/inventory/?view=location&location=CHI",
+        "/inventory/", "/inventory/?view=location", "/inventory/?item=LDR-4.1",
+        "/inventory/?view=location&location=CHI",
         "/items/LDR-4.1/", "/items/LDR-4.1/history/", "/items/LDR-4.1/batches/", "/items/LDR-4.1/batches/1/",
         "/transfers/new/?sku=LDR-4.1&location=CHI", "/receipts/new/", "/builds/new/?location=CHI",
         "/replacements/new/?sku=LDR-4.1&location=CHI", "/adjustments/new/?sku=LDR-4.1&location=CHI",
         "/movements/", f"/movements/{movement.pk}/", "/locations/CHI/", "/locations/MKE/", "/shortfalls/",
         "/low-stock/", "/counts/", "/reports/valuation/", "/reports/rollforward/", "/reports/recall/?supplier=ACME",
-        "/inventory/?as_of=2030-01-01T00:00", "/accounts/password_change/",
+        "/inventory/?as_of=2030-01-01T00:00", "/items/LDR-4.1/?as_of=2030-01-01T00:00", "/accounts/password_change/",
+        f"/counts/{count.pk}/", f"/counts/{count.pk}/review/",
         "/admin/", "/admin/inventory/item/", "/admin/movements/movement/", "/admin/lots/lot/", "/admin/lots/batch/",
         "/admin/inventory/location/", "/admin/movements/movement/transfer/",
     ]
@@ -178,8 +183,9 @@ def staff_pages(world):
 def test_no_staff_page_is_wider_than_a_tablet(open_as, tmp_path, javascript, stocked, item, chicago, milwaukee,
                                               manager):
     build_create(location=milwaukee, reference="WO-5", lines=[Line(item, "4")], allow_shortfall=True, user=manager)
+    count = count_start(location=chicago, user=manager)
     page = open_as(manager, "tablet", javascript=javascript)
-    for path in staff_pages(None):
+    for path in staff_pages(count):
         response = page.goto(path)
         assert response.status == 200, path
         fits(page, TABLET["width"])
