@@ -47,4 +47,5 @@ urlpatterns = [
     path("", include("counts.urls")),
     path("", include("lots.urls")),
     path("", include("movements.urls")),
+    path("", include("inventory.urls")),
 ]

@@ -127,3 +127,48 @@ def stock_export_rows(rows: QuerySet[StockLevel]):
     """The item-location export, one tuple per row: SKU, item name, location name, quantity.
     Iterates in chunks so an export of any size runs in bounded memory."""
     return rows.values_list(*STOCK_EXPORT_COLUMNS).iterator(chunk_size=2000)
+
+
+#: How many items a SKU picker suggests at once: enough to pick from, never the catalog.
+SUGGESTIONS = 12
+
+
+def item_suggestions(text: str, *, limit: int = SUGGESTIONS) -> list[Item]:
+    """Up to ``limit`` active items for a SKU picker: those whose SKU starts with ``text``
+    (the index on the SKU serves it), then, if there is room, those whose SKU or name
+    contains it (the trigram indexes on PostgreSQL). Empty or impossible text suggests
+    nothing, so no read ever walks the whole catalog."""
+    text = (text or "").strip()
+    if not text or "\x00" in text or len(text) > SKU_MAX_LENGTH:
+        return []
+    active = Item.objects.active().only("id", "sku", "name", "unit")
+    found = list(active.filter(sku__istartswith=text).order_by("sku")[:limit])
+    if len(found) < limit:
+        seen = [item.pk for item in found]
+        found += list(
+            active.filter(Q(sku__icontains=text) | Q(name__icontains=text)).exclude(pk__in=seen)
+            .order_by("sku")[: limit - len(found)]
+        )
+    return found
+
+
+#: The most locations a "From" list offers (an item is held at a handful; a list of
+#: thousands would be no help to pick from).
+HOLDERS_SHOWN = 200
+
+
+def locations_holding(item) -> QuerySet[Location]:
+    """Active locations where ``item`` has units (a positive stock level: lots are never
+    positive where a shortfall is open), by code."""
+    holding = StockLevel.objects.filter(item=item, quantity__gt=0).values("location_id")
+    return Location.objects.active().filter(pk__in=holding).order_by("code")
+
+
+def items_by_sku(skus) -> dict[str, Item]:
+    """The items with these SKUs (any case), keyed by the SKU in lower case, in one read;
+    texts that cannot be a SKU are left out."""
+    keys = {sku.lower() for sku in skus if _SKU.match(sku)}
+    if not keys:
+        return {}
+    found = Item.objects.alias(key=Lower("sku")).filter(key__in=keys)
+    return {item.sku.lower(): item for item in found}

@@ -64,6 +64,18 @@ class StockRow:
     def adjust_url(self) -> str:
         return self._prefilled("movements:adjustment")
 
+    @property
+    def receive_url(self) -> str:
+        return self._prefilled("movements:receipt")
+
+    @property
+    def build_url(self) -> str:
+        return self._prefilled("movements:build")
+
+    @property
+    def replace_url(self) -> str:
+        return self._prefilled("movements:replacement")
+
 
 @dataclass
 class StockGroup:

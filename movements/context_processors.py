@@ -5,6 +5,7 @@ from django.utils.functional import SimpleLazyObject
 
 from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
 
+from .models import AdjustmentReason
 from .services import PERMISSION, user_can
 
 
@@ -21,4 +22,10 @@ def capabilities(request):
         can["admin"] = admin.site.has_permission(request)
         return can
 
-    return {"can": SimpleLazyObject(compute)}
+    return {"can": SimpleLazyObject(compute), "reason_labels": SimpleLazyObject(reason_labels)}
+
+
+def reason_labels() -> dict[str, str]:
+    """Adjustment reasons, code → label (a handful of rows), read once per page that shows
+    one: a batch made by an adjustment keeps the reason's code as its reference."""
+    return dict(AdjustmentReason.objects.values_list("code", "label"))

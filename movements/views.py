@@ -81,8 +81,37 @@ class MovementFormView(StaffPageMixin, FormView):
         query = self.request.GET
         return {field: query[param].strip() for param, field in self.prefill.items() if query.get(param, "").strip()}
 
+    def post(self, request, *args, **kwargs):
+        """"Check" (also what Enter in any field sends: it is the form's first button), a
+        picked suggestion and "Add line" show the form again with what was typed, what the
+        location holds and the focus on the next empty field; they record nothing. Only the
+        form's own button records."""
+        step = request.POST.get("step")
+        if step in ("check", "add_line") or request.POST.get("pick_sku"):
+            form = self.checked_form(add_line=step == "add_line")
+            return self.render_to_response(self.get_context_data(form=form, checked=True))
+        return super().post(request, *args, **kwargs)
+
+    def checked_form(self, *, add_line: bool):
+        """The form unbound, holding what was sent as its initial values (so no field is
+        marked wrong for being still empty)."""
+        data = self.request.POST
+        form_class = self.get_form_class()
+        initial = {name: data.get(name) for name in form_class.base_fields if data.get(name) not in (None, "")}
+        if data.get("pick_sku"):
+            initial["sku"] = data["pick_sku"]
+        if issubclass(form_class, forms.LinesForm):
+            lines = form_class.typed_lines(data)
+            has_blank = any(not any(str(value).strip() for value in line.values()) for line in lines)
+            return form_class(initial=initial, lines=lines, add_lines=1 if add_line or not has_blank else 0)
+        return form_class(initial=initial)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        form = context["form"]
+        if isinstance(form, forms.LinesForm):
+            form.prepare_lines()
+        form.focus_first_empty()
         context.update(title=self.title, intro=self.intro, submit_label=self.submit_label)
         return context
 

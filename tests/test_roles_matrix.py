@@ -302,6 +302,7 @@ PAGES = [
     ("/movements/{movement}/", "view", 200),
     ("/locations/CHI/", "view", 200),
     ("/shortfalls/", "view", 200),
+    ("/lookup/items/?q=LDR", "view", 200),
     ("/inventory/?as_of=2026-01-01", "view", 200),
     ("/inventory/export.csv?as_of=2026-01-01", "view", 200),
     ("/items/LDR-4.1/?as_of=2026-01-01", "view", 200),

@@ -1,8 +1,9 @@
 """Real-browser tests: Debian's Chromium driven by Playwright (sync API) against
 pytest-django's live server. No browser is ever downloaded.
 
-The pages ship no JavaScript, so the browser runs with JavaScript off: every scenario also
-shows that the pages work without it.
+The pages work without JavaScript (their one script, the pickers', only adds to them), so the
+browser runs with JavaScript off unless a test says otherwise: every such scenario also shows
+that the pages work without it. Screenshots go to each test's ``tmp_path``.
 """
 
 import pytest

@@ -179,9 +179,12 @@ def test_by_location_shows_each_location_with_its_items_and_never_adds_units_of_
     response = signed_in.get(INVENTORY, {"view": "location"})
     chicago_group, milwaukee_group = group_texts(response)
     # 155 ea + 10 ea + 2.5 m is no quantity: a location shows its rows, each in its unit.
-    assert chicago_group.startswith("Chicago Warehouse (CHI) Chicago Warehouse: stock by item SKU")
+    assert chicago_group.startswith(
+        "Chicago Warehouse (CHI) Location page Transfer from CHI Receive at CHI Build at CHI Replace at CHI "
+        "Chicago Warehouse: stock by item SKU"
+    )
     assert "167.5" not in chicago_group and "165" not in chicago_group
-    assert milwaukee_group.startswith("Milwaukee Operations Center (MKE) Milwaukee Operations Center: stock by item")
+    assert milwaukee_group.startswith("Milwaukee Operations Center (MKE) Location page Transfer from MKE")
     assert row_text(response, "CBL-1", "CHI").startswith("CBL-1 Cable 2.5 m")
     assert 'href="?view=location&amp;location=CHI">Lots of these rows</a>' in html_of(response)
     response = signed_in.get(INVENTORY, {"view": "location", "location": "CHI"})

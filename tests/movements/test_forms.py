@@ -225,8 +225,9 @@ def test_a_line_error_from_the_service_lands_on_its_line(item, chicago, supplier
 
 
 def test_a_receipt_needs_lines_and_a_po_number(item, chicago, supplier, operator):
+    # Both at once: nothing is left for a second round.
     form = receipt(po_number="")
-    assert rejected(form, operator) == {"po_number": ["This field is required."]}
+    assert rejected(form, operator) == {"po_number": ["This field is required."], "__all__": ["Add at least one line."]}
     form = receipt()
     assert rejected(form, operator) == {"__all__": ["Add at least one line."]}
 
@@ -288,8 +289,13 @@ def test_a_build_line_with_nothing_in_stock_still_says_what_is_owed(item, chicag
 
 
 def test_a_sku_on_two_build_lines_is_refused(two_parts, manager):
-    errors = rejected(build(("LDR-4.1", "1"), ("ldr-4.1", "1")), manager)
-    assert errors == {"__all__": ["LDR-4.1 appears on more than one line; put its whole quantity on one line."]}
+    form = build(("LDR-4.1", "1"), ("ldr-4.1", "1"))
+    assert rejected(form, manager) == {}
+    # On the second line, where it is corrected.
+    assert form.lines.forms[0].errors == {}
+    assert form.lines.forms[1].errors == {
+        "sku": ["LDR-4.1 appears on more than one line; put its whole quantity on one line."]
+    }
 
 
 def test_a_build_needs_a_reference(two_parts, manager):
