@@ -26,7 +26,7 @@ class Money(Decimal):
 
 
 def _valuation_rows(valuation: Valuation) -> Iterator[list]:
-    for row in valuation.rows:
+    for row in valuation.iter_rows():
         yield [row.sku, row.item_name, row.location_name, row.quantity, row.unit,
                None if row.value is None else Money(row.value), row.unknown_cost_quantity]
 

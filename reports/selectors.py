@@ -14,21 +14,31 @@ the state strictly before ``since`` and its closing the state strictly before ``
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import Count, Q, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 
-from hardfin.money import ZERO, round_value, tie_out
+from hardfin.identifiers import has_nul
+from hardfin.money import COST_STEP, ZERO, round_value, tie_out
+from hardfin.pagination import PAGE_SIZE, InvalidCursor, KeysetPage
+from hardfin.quantities import STEP
 from inventory.models import Item, Location
 from inventory.selectors import item_id, location_id
 from lots.models import Batch, Lot
 from movements.models import Movement, MovementLine
 
 Kind = Movement.Kind
+QUANTITY_FIELD = DecimalField(max_digits=15, decimal_places=3)
 
 
 @dataclass(frozen=True)
@@ -189,46 +199,300 @@ class ValuationRow:
         return self.holding.unknown_cost_quantity
 
 
+#: Half the smallest quantity step: a grouped sum above it holds units. (SQLite sums decimals
+#: as floats, whose last bits must not turn an emptied row into one with units.)
+HOLDS_UNITS = Decimal("0.0005")
+
+
+def _number(value, step: Decimal = STEP) -> Decimal:
+    """A sum or cost read by raw SQL as an exact decimal (SQLite hands floats back)."""
+    if value is None:
+        return None
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(step)
+
+
+def _layers_sql(*, as_of: datetime | None, scope: Scope, item_ids=None, location_ids=None):
+    """SQL of the units held per item-location and cost layer at ``as_of`` (now when None), one
+    row per lot (now) or per signed ledger line (then): columns ``s_item``, ``s_location``,
+    ``s_cost`` and ``s_quantity``, and its parameters. Compiled by the ORM, so table names and
+    parameter types are the database's own; the callers group it."""
+    if as_of is None:
+        branches = [
+            _scoped(Lot.objects.non_empty(), scope, item="item", location="location")
+            .annotate(s_item=F("item_id"), s_location=F("location_id"), s_cost=F("batch__unit_cost"),
+                      s_quantity=F("quantity"))
+        ]
+    else:
+        branches = []
+        for side, sign in (("to_location", 1), ("from_location", -1)):
+            quantity = F("quantity") if sign > 0 else ExpressionWrapper(-F("quantity"), output_field=QUANTITY_FIELD)
+            branches.append(
+                _scoped(MovementLine.objects.filter(movement__occurred_at__lte=as_of, **{f"{side}__isnull": False}),
+                        scope, item="movement__item", location=side)
+                .annotate(s_item=F("movement__item_id"), s_location=F(f"{side}_id"), s_cost=F("batch__unit_cost"),
+                          s_quantity=quantity)
+            )
+    parts, params = [], []
+    for branch in branches:
+        if item_ids is not None:
+            branch = branch.filter(**{"s_item__in": list(item_ids)})
+        if location_ids is not None:
+            branch = branch.filter(**{"s_location__in": list(location_ids)})
+        try:
+            sql, branch_params = (branch.order_by().values("s_item", "s_location", "s_cost", "s_quantity")
+                                  .query.sql_with_params())
+        except EmptyResultSet:  # a scope that names nothing (``_scoped``'s none())
+            continue
+        parts.append(sql)
+        params.extend(branch_params)
+    if not parts:
+        # The same columns and no rows: no lot has a negative id.
+        sql, params = (Lot.objects.filter(pk__lt=0).annotate(
+            s_item=F("item_id"), s_location=F("location_id"), s_cost=F("batch__unit_cost"), s_quantity=F("quantity"))
+            .order_by().values("s_item", "s_location", "s_cost", "s_quantity").query.sql_with_params())
+        return sql, list(params)
+    return " UNION ALL ".join(parts), params
+
+
+def _fetch(sql: str, params) -> Iterable[tuple]:
+    """The rows of a raw query, fetched a chunk at a time (bounded memory however many)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(2000)
+            if not rows:
+                return
+            yield from rows
+
+
+def _cursor_encode(direction: str, key) -> str:
+    return base64.urlsafe_b64encode(json.dumps([direction, *key]).encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str, size: int):
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
+        raise InvalidCursor(cursor) from error
+    if (not isinstance(decoded, list) or len(decoded) != size + 1 or decoded[0] not in ("n", "p")
+            or not all(isinstance(part, str) and not has_nul(part) for part in decoded[1:])):
+        raise InvalidCursor(cursor)
+    return decoded[0], decoded[1:]
+
+
+def _key_page(source: tuple[str, list], *, by_location: bool, cursor: str | None, size: int,
+              having: str = f"SUM(s.s_quantity) > {HOLDS_UNITS}", extra: tuple[str, list] = ("", [])) -> KeysetPage:
+    """One page of the groups of ``source`` (a raw SQL source and its parameters with columns
+    ``s_item`` and ``s_location``) that pass ``having``: per item-location (``by_location``), in
+    the order of the stock list (sku, then location code), or per item (sku). Keyset paging in
+    SQL: the page is "the next ``size`` groups after the cursor's", so the rows before it are
+    neither returned nor kept, and no query runs per row. Each key is ``(item_id, location_id
+    or None, sku, code or None)``."""
+    sql, params = source
+    columns = ["i.sku", "o.code"] if by_location else ["i.sku"]
+    direction, after = "n", None
+    if cursor:
+        direction, after = _cursor_decode(cursor, len(columns))
+    forward = direction == "n"
+    where, where_params = "", []
+    if after is not None:
+        row = f"({', '.join(columns)})" if by_location else columns[0]
+        mark = f"({', '.join(['%s'] * len(columns))})" if by_location else "%s"
+        where = f"WHERE {row} {'>' if forward else '<'} {mark}"
+        where_params = list(after)
+    order = ", ".join(f"{column} {'ASC' if forward else 'DESC'}" for column in columns)
+    location_join = f"JOIN {Location._meta.db_table} o ON o.id = s.s_location" if by_location else ""
+    group = "s.s_item, s.s_location, i.sku, o.code" if by_location else "s.s_item, i.sku"
+    select = "s.s_item, s.s_location, i.sku, o.code" if by_location else "s.s_item, NULL, i.sku, NULL"
+    query = (
+        f"SELECT {select} FROM ({sql}) s JOIN {Item._meta.db_table} i ON i.id = s.s_item {location_join} "
+        f"{where} GROUP BY {group} HAVING {having}{extra[0]} ORDER BY {order} LIMIT %s"
+    )
+    rows = list(_fetch(query, [*params, *where_params, *extra[1], size + 1]))
+    more = len(rows) > size
+    rows = rows[:size]
+    if not forward:
+        rows.reverse()
+
+    def key(row):
+        return [row[2], row[3]] if by_location else [row[2]]
+
+    next_cursor = previous_cursor = None
+    if rows:
+        if more or not forward:
+            next_cursor = _cursor_encode("n", key(rows[-1]))
+        if (more and not forward) or (forward and after is not None):
+            previous_cursor = _cursor_encode("p", key(rows[0]))
+    elif after is not None:
+        previous_cursor = _cursor_encode("p", after) if forward else None
+        next_cursor = None if forward else _cursor_encode("n", after)
+    return KeysetPage(rows, next_cursor, previous_cursor)
+
+
 @dataclass
+class ValuationTotals:
+    """Every row's figures together: exact value of the known-cost units, units, units of
+    unknown cost, and how many rows hold any of those."""
+
+    value: Decimal = ZERO
+    quantity: Decimal = ZERO
+    unknown_cost_quantity: Decimal = ZERO
+    unknown_cost_quantity_rows: int = 0
+
+
 class Valuation:
-    as_of: datetime | None
-    rows: list[ValuationRow]
+    """Item-location rows with stock > 0 at ``as_of`` (now when None), ordered by sku then
+    location code (as the stock list), each valued at its lots' own batch costs.
+
+    Nothing here holds every row: ``page`` reads one keyset page of rows (a grouped query for
+    its keys, one for their cost layers, one for names), the totals and the by-location figures
+    are grouped aggregates read a chunk at a time, and ``iter_rows`` walks the pages for the
+    downloads. So memory stays bounded and the queries of a page do not grow with its rows."""
+
+    def __init__(self, *, as_of: datetime | None = None, scope: Scope = Scope()):
+        self.as_of, self.scope = as_of, scope
+
+    def _source(self, **ids):
+        return _layers_sql(as_of=self.as_of, scope=self.scope, **ids)
+
+    def _rows_for(self, keys) -> list[ValuationRow]:
+        if not keys:
+            return []
+        item_ids = {key[0] for key in keys}
+        location_ids = {key[1] for key in keys}
+        sql, params = self._source(item_ids=item_ids, location_ids=location_ids)
+        holdings: dict[tuple[int, int], Holding] = {}
+        for item_id, location_id, cost, quantity in _fetch(
+            f"SELECT s.s_item, s.s_location, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s "
+            "GROUP BY s.s_item, s.s_location, s.s_cost", params
+        ):
+            quantity = _number(quantity)
+            if quantity:
+                holdings.setdefault((item_id, location_id), Holding(item_id, location_id)).add(
+                    quantity, _number(cost, COST_STEP))
+        items, locations = _names(item_ids, location_ids)
+        return [
+            ValuationRow(
+                sku=items[item_id].sku, item_name=items[item_id].name, unit=items[item_id].unit,
+                location=locations[location_id].code, location_name=locations[location_id].name,
+                holding=holdings[item_id, location_id],
+            )
+            for item_id, location_id, *_ in keys if (item_id, location_id) in holdings
+        ]
+
+    def page(self, *, cursor: str | None = None, size: int = PAGE_SIZE,
+             unknown_only: bool = False) -> KeysetPage:
+        """One page of rows (``ValuationRow``); ``unknown_only``: only rows holding units of
+        unknown cost. Raises ``InvalidCursor`` for a cursor this list did not hand out."""
+        # The threshold is written into the SQL: SQLite would compare a bound Decimal as text.
+        extra = (f" AND SUM(CASE WHEN s.s_cost IS NULL THEN s.s_quantity ELSE 0 END) > {HOLDS_UNITS}", []) \
+            if unknown_only else ("", [])
+        keys = _key_page(self._source(), by_location=True, cursor=cursor, size=size, extra=extra)
+        keys.object_list = self._rows_for(keys.object_list)
+        return keys
+
+    def iter_rows(self, chunk: int = 2000) -> Iterator[ValuationRow]:
+        """Every row in order, a page at a time."""
+        cursor = None
+        while True:
+            page = self.page(cursor=cursor, size=chunk)
+            yield from page.object_list
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    @property
+    def rows(self) -> list[ValuationRow]:
+        """Every row (small reports and tests; the doors page or stream)."""
+        return list(self.iter_rows())
+
+    @cached_property
+    def totals(self) -> ValuationTotals:
+        sql, params = self._source()
+        totals = ValuationTotals()
+        for cost, quantity in _fetch(f"SELECT s.s_cost, SUM(s.s_quantity) FROM ({sql}) s GROUP BY s.s_cost", params):
+            quantity, cost = _number(quantity), _number(cost, COST_STEP)
+            totals.quantity += quantity
+            if cost is None:
+                totals.unknown_cost_quantity += quantity
+            else:
+                totals.value += quantity * cost
+        [(rows,)] = _fetch(
+            f"SELECT COUNT(*) FROM (SELECT s.s_item FROM ({sql}) s WHERE s.s_cost IS NULL "
+            f"GROUP BY s.s_item, s.s_location HAVING SUM(s.s_quantity) > {HOLDS_UNITS}) t", params)
+        totals.unknown_cost_quantity_rows = rows
+        return totals
 
     @property
     def total_value(self) -> Decimal:
         """All rows' known-cost units, the exact sum rounded once."""
-        return round_value(sum((row.holding.value for row in self.rows), ZERO))
+        return round_value(self.totals.value)
 
     @property
     def total_quantity(self) -> Decimal:
-        return sum((row.quantity for row in self.rows), ZERO)
+        return self.totals.quantity
 
     @property
     def unknown_cost_quantity(self) -> Decimal:
-        return sum((row.unknown_cost_quantity for row in self.rows), ZERO)
+        return self.totals.unknown_cost_quantity
 
     @property
     def unknown_cost_quantity_rows(self) -> int:
-        return sum(1 for row in self.rows if row.unknown_cost_quantity)
+        return self.totals.unknown_cost_quantity_rows
+
+    def by_location(self) -> list[dict]:
+        """Totals per location (a handful of rows), in code order: one grouped query read a
+        chunk at a time."""
+        sql, params = self._source()
+        groups: dict[int, dict] = {}
+        for location_id, cost, quantity in _fetch(
+            f"SELECT s.s_location, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s GROUP BY s.s_location, s.s_cost", params
+        ):
+            quantity, cost = _number(quantity), _number(cost, COST_STEP)
+            if quantity:
+                groups.setdefault(location_id, Holding(0, location_id)).add(quantity, cost)
+        locations = {location.id: location for location in Location.objects.filter(id__in=list(groups))}
+        return [
+            {"key": locations[location_id].code, "name": locations[location_id].name, "unit": "",
+             "quantity": holding.quantity, "value": round_value(holding.value),
+             "unknown_cost_quantity": holding.unknown_cost_quantity}
+            for location_id, holding in sorted(groups.items(), key=lambda pair: locations[pair[0]].code.lower())
+            if holding.quantity > 0
+        ]
+
+    def by_item(self, *, cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+        """One keyset page of totals per item (sku order)."""
+        keys = _key_page(self._source(), by_location=False, cursor=cursor, size=size)
+        item_ids = [key[0] for key in keys.object_list]
+        groups: dict[int, Holding] = {}
+        if item_ids:
+            sql, params = self._source(item_ids=item_ids)
+            for item_id, cost, quantity in _fetch(
+                f"SELECT s.s_item, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s GROUP BY s.s_item, s.s_cost", params
+            ):
+                quantity = _number(quantity)
+                if quantity:
+                    groups.setdefault(item_id, Holding(item_id, 0)).add(quantity, _number(cost, COST_STEP))
+        items, _ = _names(item_ids, [])
+        keys.object_list = [
+            {"key": items[item_id].sku, "name": items[item_id].name, "unit": items[item_id].unit,
+             "quantity": groups[item_id].quantity, "value": round_value(groups[item_id].value),
+             "unknown_cost_quantity": groups[item_id].unknown_cost_quantity}
+            for item_id in item_ids if item_id in groups
+        ]
+        return keys
 
     def by(self, attribute: str) -> list[dict]:
-        """Totals per location (``location``) or per item (``sku``), in that key's order."""
-        groups: dict[str, dict] = {}
-        for row in self.rows:
-            key = getattr(row, attribute)
-            group = groups.setdefault(key, {
-                "key": key, "name": row.location_name if attribute == "location" else row.item_name,
-                "unit": row.unit if attribute == "sku" else "",
-                "quantity": ZERO, "exact": ZERO, "unknown_cost_quantity": ZERO,
-            })
-            group["quantity"] += row.quantity
-            group["exact"] += row.holding.value
-            group["unknown_cost_quantity"] += row.unknown_cost_quantity
-        result = []
-        for group in sorted(groups.values(), key=lambda g: g["key"].lower()):
-            group["value"] = round_value(group.pop("exact"))
-            result.append(group)
-        return result
+        """Totals per location (``location``) or every item (``sku``)."""
+        if attribute == "location":
+            return self.by_location()
+        result, cursor = [], None
+        while True:
+            page = self.by_item(cursor=cursor, size=2000)
+            result.extend(page.object_list)
+            if not page.next_cursor:
+                return result
+            cursor = page.next_cursor
 
 
 def _names(item_ids: Iterable[int], location_ids: Iterable[int]):
@@ -240,19 +504,8 @@ def _names(item_ids: Iterable[int], location_ids: Iterable[int]):
 
 
 def valuation(*, as_of: datetime | None = None, scope: Scope = Scope()) -> Valuation:
-    """Item-location rows with stock > 0 at ``as_of`` (now when None), ordered by sku then
-    location code, each valued at its lots' own batch costs."""
-    found = holdings(as_of=as_of, scope=scope)
-    items, locations = _names((h.item_id for h in found), (h.location_id for h in found))
-    rows = [
-        ValuationRow(
-            sku=items[h.item_id].sku, item_name=items[h.item_id].name, unit=items[h.item_id].unit,
-            location=locations[h.location_id].code, location_name=locations[h.location_id].name, holding=h,
-        )
-        for h in found
-    ]
-    rows.sort(key=lambda row: (row.sku.lower(), row.location.lower()))
-    return Valuation(as_of=as_of, rows=rows)
+    """The valuation at ``as_of`` (now when None) over ``scope``: see ``Valuation``."""
+    return Valuation(as_of=as_of, scope=scope)
 
 
 # --- the rollforward ----------------------------------------------------------------------------

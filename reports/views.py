@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views import View
@@ -15,7 +14,7 @@ from hardfin.csv import csv_response
 from hardfin.errors import InvalidInput
 from hardfin.money import ZERO, currency
 from hardfin.pages import StaffPageMixin
-from hardfin.pagination import PAGE_SIZE, paginate
+from hardfin.pagination import InvalidCursor, paginate
 from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
 from inventory.models import Location
 from inventory.selectors import STOCK_EXPORT_HEADER
@@ -27,9 +26,17 @@ from .selectors import COLUMNS
 
 
 def _query(request, **changes) -> str:
+    """The query without its page (``changes`` set or, given None, drop parameters)."""
     query = {key: value for key, value in request.GET.items() if key != "page"}
     query.update(changes)
-    return urlencode(query)
+    return urlencode({key: value for key, value in query.items() if value is not None})
+
+
+def _keyset(read, cursor: str | None):
+    try:
+        return read(cursor or None)
+    except InvalidCursor:
+        return read(None)
 
 
 class ValuationPageView(StaffPageMixin, TemplateView):
@@ -54,12 +61,15 @@ class ValuationPageView(StaffPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         report = self.report
+        # Keyset pages read in SQL (the rows before a page are never read): a cursor another
+        # list handed out, or an edited one, starts the list again.
         context.update(
-            form=self.form, report=report, currency=currency(), page=paginate(self.request, report.rows),
-            by_location=report.by("location"),
-            by_item=Paginator(report.by("sku"), PAGE_SIZE).get_page(self.request.GET.get("items_page")),
-            query=_query(self.request),
-            unknown_rows=[row for row in report.rows if row.unknown_cost_quantity][:50],
+            form=self.form, report=report, currency=currency(),
+            page=_keyset(lambda cursor: report.page(cursor=cursor), self.request.GET.get("cursor")),
+            by_location=report.by_location(),
+            by_item=_keyset(lambda cursor: report.by_item(cursor=cursor), self.request.GET.get("items_cursor")),
+            query=_query(self.request, cursor=None, items_cursor=None),
+            unknown_rows=report.page(size=50, unknown_only=True).object_list if report.unknown_cost_quantity_rows else [],
         )
         return context
 
