@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from hardfin.api.idempotency import idempotent
 from hardfin.api.money import ApiValueField
-from hardfin.api.pagination import KeysetPagination, PageNumberPagination
+from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.schema import HardfinAutoSchema
 from hardfin.api.views import FirstRendererNegotiation
@@ -173,7 +173,7 @@ class ValuationExportView(ExportView):
         return exports.valuation_response(valuation, file_format=self.file_format)
 
 
-class RollforwardPagination(PageNumberPagination):
+class RollforwardPagination(ReportPagination):
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         field = serializers.DateTimeField()
@@ -211,7 +211,7 @@ class RollforwardView(generics.ListAPIView):
         since, until = period_of(request)
         report = selectors.rollforward(since=since, until=until, scope=scope_of(request))
         self.paginator.report = report
-        page = self.paginate_queryset(report.rows)
+        page = self.paginator.paginate_report(lambda cursor, size: report.page(cursor=cursor, size=size), request)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

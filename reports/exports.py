@@ -32,7 +32,7 @@ def _valuation_rows(valuation: Valuation) -> Iterator[list]:
 
 
 def _rollforward_rows(report: Rollforward) -> Iterator[list]:
-    for row in report.rows:
+    for row in report.iter_rows():
         flat = flat_row(row)
         yield [Money(flat[name]) if name.endswith("_value") else flat[name] for name in ROLLFORWARD_HEADER]
 

@@ -26,7 +26,7 @@ from functools import cached_property
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 
 from hardfin.identifiers import has_nul
 from hardfin.money import COST_STEP, ZERO, round_value, tie_out
@@ -560,36 +560,24 @@ class RollforwardRow:
         return self.moved or bool(self.quantities["opening"]) or bool(self.quantities["closing"])
 
 
-@dataclass
-class Rollforward:
-    since: datetime
-    until: datetime
-    rows: list[RollforwardRow]
-
-    def totals(self) -> RollforwardRow:
-        total = RollforwardRow(item_id=0, location_id=0)
-        for row in self.rows:
-            for name in COLUMNS:
-                total.quantities[name] += row.quantities[name]
-                total.exact[name] += row.exact[name]
-            total.unknown_cost_quantity += row.unknown_cost_quantity
-        return total
-
-
-def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> Rollforward:
-    """One row per item-location that had stock or a movement in [since, until): quantities
-    of stock levels (a build counts its whole quantity, shortfall included) and values of the
-    lots' units (a settlement's value counts as built). Both identities
-
-        opening + received + adjusted_up + transferred_in
-                − transferred_out − adjusted_down − built − replaced = closing
-
-    hold exactly, for quantities and for values. Four grouped queries and two for names, however
-    many rows."""
-    rows: dict[tuple[int, int], RollforwardRow] = {}
+def _rollforward_sums(rows: dict, *, since: datetime, until: datetime, scope: Scope,
+                      item_ids=None, location_ids=None, grouped: bool = True) -> None:
+    """Add the period's figures into ``rows`` (``{(item_id, location_id): RollforwardRow}``):
+    quantities of stock levels from the movements, values of the lots' units from the lines,
+    per cost layer. ``item_ids``/``location_ids`` narrow it to one page's item-locations;
+    ``grouped=False`` sums every item-location into the row ``(0, 0)`` (the totals), so no
+    query returns a row per item-location. Four grouped queries."""
 
     def row(item_id, location_id) -> RollforwardRow:
-        return rows.setdefault((item_id, location_id), RollforwardRow(item_id, location_id))
+        key = (item_id, location_id) if grouped else (0, 0)
+        return rows.setdefault(key, RollforwardRow(*key))
+
+    def narrowed(queryset, item, side):
+        if item_ids is not None:
+            queryset = queryset.filter(**{f"{item}_id__in": list(item_ids)})
+        if location_ids is not None:
+            queryset = queryset.filter(**{f"{side}_id__in": list(location_ids)})
+        return queryset
 
     before = Q(occurred_at__lt=since)
     during = Q(occurred_at__gte=since, occurred_at__lt=until)
@@ -603,14 +591,16 @@ def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> 
                 for kind in flows if kind != Kind.SETTLEMENT
             },
         }
-        queryset = _scoped(
+        queryset = narrowed(_scoped(
             Movement.objects.filter(occurred_at__lt=until, **{f"{side}__isnull": False}),
             scope, item="item", location=side,
-        )
-        for found in queryset.values("item_id", f"{side}_id").annotate(**sums).order_by():
-            target = row(found["item_id"], found[f"{side}_id"])
+        ), "item", side)
+        found_rows = (queryset.values("item_id", f"{side}_id").annotate(**sums).order_by() if grouped
+                      else [queryset.aggregate(**sums)])
+        for found in found_rows:
+            target = row(found.get("item_id"), found.get(f"{side}_id"))
             target.quantities["opening"] += sign * (found["opening"] or ZERO)
-            target.moved = target.moved or found["moves"] > 0
+            target.moved = target.moved or (found["moves"] or 0) > 0
             for kind, name in flows.items():
                 if kind != Kind.SETTLEMENT:
                     target.quantities[name] += found[f"flow_{kind}"] or ZERO
@@ -624,12 +614,13 @@ def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> 
             },
             "closing": Sum("quantity"),
         }
-        queryset = _scoped(
+        queryset = narrowed(_scoped(
             MovementLine.objects.filter(movement__occurred_at__lt=until, **{f"{side}__isnull": False}),
             scope, item="batch__item", location=side,
-        )
-        for found in queryset.values("batch__item_id", f"{side}_id", "batch__unit_cost").annotate(**sums).order_by():
-            target = row(found["batch__item_id"], found[f"{side}_id"])
+        ), "batch__item", side)
+        group = ("batch__item_id", f"{side}_id", "batch__unit_cost") if grouped else ("batch__unit_cost",)
+        for found in queryset.values(*group).annotate(**sums).order_by().iterator(chunk_size=2000):
+            target = row(found.get("batch__item_id"), found.get(f"{side}_id"))
             cost = found["batch__unit_cost"]
             if cost is None:
                 target.unknown_cost_quantity += sign * (found["closing"] or ZERO)
@@ -643,16 +634,107 @@ def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> 
     for target in rows.values():
         q = target.quantities
         q["closing"] = q["opening"] + sum((sign * q[name] for name, sign in FLOWS), ZERO)
-    shown = [target for target in rows.values() if target.shown]
-    items, locations = _names((r.item_id for r in shown), (r.location_id for r in shown))
-    for target in shown:
-        item, location = items[target.item_id], locations[target.location_id]
-        target.sku, target.item_name, target.unit = item.sku, item.name, item.unit
-        target.location, target.location_name = location.code, location.name
-    shown.sort(key=lambda r: (r.sku.lower(), r.location.lower()))
-    return Rollforward(since=since, until=until, rows=shown)
 
 
+def _rollforward_keys_sql(*, since: datetime, until: datetime, scope: Scope):
+    """SQL of the movements up to ``until``, one signed row per side, for ``_key_page``: columns
+    ``s_item``, ``s_location``, ``s_opening`` and ``s_closing`` (the level change before
+    ``since`` and before ``until``; a settlement changes no level) and ``s_move`` (1 in the
+    period), and its parameters."""
+    parts, params = [], []
+    for side, sign in (("to_location", 1), ("from_location", -1)):
+        signed = F("quantity") if sign > 0 else ExpressionWrapper(-F("quantity"), output_field=QUANTITY_FIELD)
+        level = ~Q(kind=Kind.SETTLEMENT)
+        queryset = _scoped(Movement.objects.filter(occurred_at__lt=until, **{f"{side}__isnull": False}),
+                           scope, item="item", location=side).annotate(
+            s_item=F("item_id"), s_location=F(f"{side}_id"),
+            s_opening=Case(When(level & Q(occurred_at__lt=since), then=signed), default=Value(ZERO),
+                           output_field=QUANTITY_FIELD),
+            s_closing=Case(When(level, then=signed), default=Value(ZERO), output_field=QUANTITY_FIELD),
+            s_move=Case(When(occurred_at__gte=since, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        )
+        try:
+            sql, branch_params = (queryset.order_by().values("s_item", "s_location", "s_opening", "s_closing", "s_move")
+                                  .query.sql_with_params())
+        except EmptyResultSet:
+            continue
+        parts.append(sql)
+        params.extend(branch_params)
+    if not parts:  # a scope that names nothing: the same columns, no rows
+        return "SELECT 0 AS s_item, 0 AS s_location, 0 AS s_opening, 0 AS s_closing, 0 AS s_move WHERE 1 = 0", []
+    return " UNION ALL ".join(parts), params
+
+
+#: A rollforward row is shown when its level opens or closes non-zero, or anything moved.
+ROLLFORWARD_SHOWN = (f"ABS(SUM(s.s_opening)) > {HOLDS_UNITS} OR ABS(SUM(s.s_closing)) > {HOLDS_UNITS} "
+                     "OR SUM(s.s_move) > 0")
+
+
+class Rollforward:
+    """The period report: one row per item-location that had stock or a movement in [since,
+    until), ordered by sku then location code. Like ``Valuation`` it never holds every row:
+    ``page`` reads one keyset page (its keys by a grouped query, then the four grouped queries
+    of ``_rollforward_sums`` for just those item-locations), ``totals`` is the same four
+    queries summed over everything, ``iter_rows`` walks the pages for the downloads."""
+
+    def __init__(self, *, since: datetime, until: datetime, scope: Scope = Scope()):
+        self.since, self.until, self.scope = since, until, scope
+
+    def page(self, *, cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+        keys = _key_page(_rollforward_keys_sql(since=self.since, until=self.until, scope=self.scope),
+                         by_location=True, cursor=cursor, size=size, having=ROLLFORWARD_SHOWN)
+        rows: dict = {}
+        if keys.object_list:
+            _rollforward_sums(rows, since=self.since, until=self.until, scope=self.scope,
+                              item_ids={key[0] for key in keys.object_list},
+                              location_ids={key[1] for key in keys.object_list})
+        items, locations = _names((key[0] for key in keys.object_list), (key[1] for key in keys.object_list))
+        shown = []
+        for item_id, location_id, *_ in keys.object_list:
+            target = rows.get((item_id, location_id)) or RollforwardRow(item_id, location_id)
+            item, location = items[item_id], locations[location_id]
+            target.sku, target.item_name, target.unit = item.sku, item.name, item.unit
+            target.location, target.location_name = location.code, location.name
+            shown.append(target)
+        keys.object_list = shown
+        return keys
+
+    def iter_rows(self, chunk: int = 2000) -> Iterator[RollforwardRow]:
+        cursor = None
+        while True:
+            page = self.page(cursor=cursor, size=chunk)
+            yield from page.object_list
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    @property
+    def rows(self) -> list[RollforwardRow]:
+        """Every row (small reports and tests; the doors page or stream)."""
+        return list(self.iter_rows())
+
+    @cached_property
+    def _totals(self) -> RollforwardRow:
+        rows: dict = {}
+        _rollforward_sums(rows, since=self.since, until=self.until, scope=self.scope, grouped=False)
+        return rows.get((0, 0)) or RollforwardRow(0, 0)
+
+    def totals(self) -> RollforwardRow:
+        """Every row's columns summed (exact), as one row: rows not shown add nothing (no
+        stock at either end and no movement)."""
+        return self._totals
+
+
+def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> Rollforward:
+    """One row per item-location that had stock or a movement in [since, until): quantities
+    of stock levels (a build counts its whole quantity, shortfall included) and values of the
+    lots' units (a settlement's value counts as built). Both identities
+
+        opening + received + adjusted_up + transferred_in
+                − transferred_out − adjusted_down − built − replaced = closing
+
+    hold exactly, for quantities and for values. See ``Rollforward`` for how it is read."""
+    return Rollforward(since=since, until=until, scope=scope)
 
 
 # --- stock rows at an instant (the doors of /api/stock/ and the inventory page) -------------

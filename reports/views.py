@@ -95,8 +95,9 @@ class RollforwardPageView(StaffPageMixin, TemplateView):
         totals = report.totals()
         values = totals.values
         context.update(
-            form=self.form, report=report, currency=currency(), page=paginate(self.request, report.rows),
-            columns=COLUMNS, query=_query(self.request),
+            form=self.form, report=report, currency=currency(),
+            page=_keyset(lambda cursor: report.page(cursor=cursor), self.request.GET.get("cursor")),
+            columns=COLUMNS, query=_query(self.request, cursor=None),
             totals=[(name, totals.quantities[name], values[name]) for name in COLUMNS],
             unknown_total=totals.unknown_cost_quantity,
         )

@@ -84,3 +84,22 @@ def test_the_valuation_page_links_its_next_pages(many, operator):
     assert "P-033 Milwaukee Operations Center 4 ea 4.00 0 P-034 Chicago" in rows and "P-032" not in rows
     # A cursor that was edited starts the list again instead of failing.
     assert "P-000" in texts(client.get("/reports/valuation/", {"cursor": "x"}), "table", class_="valuation-rows")[0]
+
+
+def test_the_rollforward_pages_too_and_its_totals_cover_every_row(api, many, operator):
+    client = api(operator)
+    body = client.get("/api/reports/rollforward/", {"since": "2000-01-01", "page_size": 40}).json()
+    rows = []
+    while True:
+        rows += [(row["sku"], row["location"], row["received"], row["transferred_out"], row["closing"],
+                  row["closing_value"]) for row in body["results"]]
+        if not body["next"]:
+            break
+        body = client.get(body["next"]).json()
+    assert len(rows) == 90 == len(set(rows)) and rows == sorted(rows, key=lambda row: (row[0], row[1]))
+    assert rows[1:3] == [("P-001", "CHI", "10", "4", "6", "6.00"), ("P-001", "MKE", "0", "0", "4", "4.00")]
+    page = signed_in(operator).get("/reports/rollforward/", {"period": "custom", "date_from": "2000-01-01"})
+    assert 'rel="next"' in page.content.decode() and len(texts(page, "tr", class_="quantities")) == 50
+    # The totals cover all 90 rows: 600 received, 120 moved, 600 at closing worth 480.00.
+    assert texts(page, "tr", class_="totals") == [
+        "Total Units 0 600 0 120 120 0 0 0 600", "USD 0.00 480.00 0.00 96.00 96.00 0.00 0.00 0.00 480.00"]

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from counts.models import Count, ReorderPoint
+from counts.models import Count
 from counts.selectors import items_to_count
 from counts.services import count_enter, count_post, count_start, reorder_point_create
 from inventory.models import Item, Location, StockLevel
