@@ -211,7 +211,7 @@ def _number(value, step: Decimal = STEP) -> Decimal:
     return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(step)
 
 
-def _layers_sql(*, as_of: datetime | None, scope: Scope, item_ids=None, location_ids=None):
+def _layers_sql(*, as_of: datetime | None, scope: Scope, item_ids=None, location_ids=None, search: str = ""):
     """SQL of the units held per item-location and cost layer at ``as_of`` (now when None), one
     row per lot (now) or per signed ledger line (then): columns ``s_item``, ``s_location``,
     ``s_cost`` and ``s_quantity``, and its parameters. Compiled by the ORM, so table names and
@@ -234,6 +234,9 @@ def _layers_sql(*, as_of: datetime | None, scope: Scope, item_ids=None, location
             )
     parts, params = [], []
     for branch in branches:
+        if search:
+            item = "item" if as_of is None else "movement__item"
+            branch = branch.filter(Q(**{f"{item}__sku__icontains": search}) | Q(**{f"{item}__name__icontains": search}))
         if item_ids is not None:
             branch = branch.filter(**{"s_item__in": list(item_ids)})
         if location_ids is not None:
@@ -778,6 +781,138 @@ def stock_rows_as_of(*, as_of: datetime, scope: Scope = Scope(), search: str = "
         rows.append(StockRowAsOf(item, location, levels[item_id, location_id], holding))
     rows.sort(key=lambda row: (row.item.sku.lower(), row.location.code.lower()))
     return rows
+
+
+def _levels_sql(*, as_of: datetime, scope: Scope, search: str = "", item_ids=None, location_ids=None):
+    """SQL of the movements up to ``as_of``, one signed row per side: columns ``s_item``,
+    ``s_location`` and ``s_level`` (the change of that stock level; a settlement changes
+    none), for ``_key_page`` and the grouped level sums, and its parameters."""
+    parts, params = [], []
+    for side, sign in (("to_location", 1), ("from_location", -1)):
+        signed = F("quantity") if sign > 0 else ExpressionWrapper(-F("quantity"), output_field=QUANTITY_FIELD)
+        queryset = _scoped(Movement.objects.filter(occurred_at__lte=as_of, **{f"{side}__isnull": False}),
+                           scope, item="item", location=side)
+        if search:
+            queryset = queryset.filter(Q(item__sku__icontains=search) | Q(item__name__icontains=search))
+        if item_ids is not None:
+            queryset = queryset.filter(item_id__in=list(item_ids))
+        if location_ids is not None:
+            queryset = queryset.filter(**{f"{side}_id__in": list(location_ids)})
+        queryset = queryset.annotate(
+            s_item=F("item_id"), s_location=F(f"{side}_id"),
+            s_level=Case(When(~Q(kind=Kind.SETTLEMENT), then=signed), default=Value(ZERO), output_field=QUANTITY_FIELD),
+        )
+        try:
+            sql, branch_params = queryset.order_by().values("s_item", "s_location", "s_level").query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        parts.append(sql)
+        params.extend(branch_params)
+    if not parts:
+        return "SELECT 0 AS s_item, 0 AS s_location, 0 AS s_level WHERE 1 = 0", []
+    return " UNION ALL ".join(parts), params
+
+
+def _level_having(include_empty: bool) -> str:
+    """Rows at 0 only with ``include_empty`` (those the ledger had touched by then)."""
+    return "1 = 1" if include_empty else f"ABS(SUM(s.s_level)) > {HOLDS_UNITS}"
+
+
+def stock_rows_as_of_page(*, as_of: datetime, scope: Scope = Scope(), search: str = "", include_empty: bool = False,
+                          cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+    """One keyset page of ``stock_rows_as_of`` (sku, then location code), read in SQL: a grouped
+    query over the movements picks the page's item-locations, then their levels and their lots'
+    cost layers are summed for those only. Raises ``InvalidCursor``."""
+    search = search.strip()
+    keys = _key_page(_levels_sql(as_of=as_of, scope=scope, search=search), by_location=True, cursor=cursor,
+                     size=size, having=_level_having(include_empty))
+    pairs = [(key[0], key[1]) for key in keys.object_list]
+    keys.object_list = _stock_rows_for(pairs, as_of=as_of, scope=scope)
+    return keys
+
+
+def _stock_rows_for(pairs, *, as_of, scope) -> list[StockRowAsOf]:
+    if not pairs:
+        return []
+    item_ids, location_ids = {p[0] for p in pairs}, {p[1] for p in pairs}
+    sql, params = _levels_sql(as_of=as_of, scope=scope, item_ids=item_ids, location_ids=location_ids)
+    levels = {(item_id, location_id): _number(level) for item_id, location_id, level in _fetch(
+        f"SELECT s.s_item, s.s_location, SUM(s.s_level) FROM ({sql}) s GROUP BY s.s_item, s.s_location", params)}
+    sql, params = _layers_sql(as_of=as_of, scope=scope, item_ids=item_ids, location_ids=location_ids)
+    holdings: dict[tuple[int, int], Holding] = {}
+    for item_id, location_id, cost, quantity in _fetch(
+        f"SELECT s.s_item, s.s_location, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s "
+        "GROUP BY s.s_item, s.s_location, s.s_cost", params
+    ):
+        quantity = _number(quantity)
+        if quantity:
+            holdings.setdefault((item_id, location_id), Holding(item_id, location_id)).add(
+                quantity, _number(cost, COST_STEP))
+    items, locations = _names(item_ids, location_ids)
+    return [
+        StockRowAsOf(items[item_id], locations[location_id], levels.get((item_id, location_id), ZERO),
+                     holdings.get((item_id, location_id)) or Holding(item_id, location_id))
+        for item_id, location_id in pairs
+    ]
+
+
+@dataclass
+class StockGroupAsOf:
+    """One item (or one location) at an instant: its rows' quantity together, how many rows
+    hold stock, and their lots' value."""
+
+    item: Item | None
+    location: Location | None
+    quantity: Decimal
+    count: int
+    holding: Holding
+
+
+def stock_groups_as_of_page(*, as_of: datetime, by: str, scope: Scope = Scope(), search: str = "",
+                            cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+    """Stock at an instant by item (``by="item"``: one keyset page in sku order, read in SQL)
+    or by location (every location, a handful of rows: one page). Each group counts the
+    item-locations with a non-zero level (``locations`` or ``items``)."""
+    search = search.strip()
+    sql, params = _levels_sql(as_of=as_of, scope=scope, search=search)
+    # The item-locations holding stock (or short) then: a group is made of those.
+    held = (f"SELECT s.s_item, s.s_location, SUM(s.s_level) AS s_level FROM ({sql}) s "
+            f"GROUP BY s.s_item, s.s_location HAVING ABS(SUM(s.s_level)) > {HOLDS_UNITS}", params)
+    if by == "item":
+        keys = _key_page(held, by_location=False, cursor=cursor, size=size, having="1 = 1")
+        ids = [key[0] for key in keys.object_list]
+        group_ids, narrow = ids, {"item_ids": ids}
+    else:
+        if cursor:
+            raise InvalidCursor(cursor)
+        keys, narrow = KeysetPage([], None, None), {}
+    sql, params = _levels_sql(as_of=as_of, scope=scope, search=search, **narrow)
+    column = "s_item" if by == "item" else "s_location"
+    levels: dict[int, list] = {}
+    for key, level in _fetch(
+        f"SELECT t.{column}, t.level FROM (SELECT s.s_item, s.s_location, SUM(s.s_level) AS level FROM ({sql}) s "
+        f"GROUP BY s.s_item, s.s_location HAVING ABS(SUM(s.s_level)) > {HOLDS_UNITS}) t", params
+    ):
+        entry = levels.setdefault(key, [ZERO, 0])
+        entry[0] += _number(level)
+        entry[1] += 1
+    sql, params = _layers_sql(as_of=as_of, scope=scope, search=search, **narrow)
+    holdings: dict[int, Holding] = {}
+    for key, cost, quantity in _fetch(
+        f"SELECT s.{column}, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s GROUP BY s.{column}, s.s_cost", params
+    ):
+        quantity = _number(quantity)
+        if quantity:
+            holdings.setdefault(key, Holding(0, 0)).add(quantity, _number(cost, COST_STEP))
+    if by == "item":
+        items, _ = _names(group_ids, [])
+        keys.object_list = [StockGroupAsOf(items[i], None, levels.get(i, [ZERO, 0])[0], levels.get(i, [ZERO, 0])[1],
+                                           holdings.get(i) or Holding(0, 0)) for i in group_ids]
+        return keys
+    locations = {location.id: location for location in Location.objects.filter(id__in=list(levels))}
+    groups = [StockGroupAsOf(None, locations[i], levels[i][0], levels[i][1], holdings.get(i) or Holding(0, 0))
+              for i in sorted(levels, key=lambda i: locations[i].code)]
+    return KeysetPage(groups, None, None)
 
 
 # --- recall trace -------------------------------------------------------------------------------

@@ -103,3 +103,49 @@ def test_the_rollforward_pages_too_and_its_totals_cover_every_row(api, many, ope
     # The totals cover all 90 rows: 600 received, 120 moved, 600 at closing worth 480.00.
     assert texts(page, "tr", class_="totals") == [
         "Total Units 0 600 0 120 120 0 0 0 600", "USD 0.00 480.00 0.00 96.00 96.00 0.00 0.00 0.00 480.00"]
+
+
+def walk_list(client, path, **query):
+    body, results = client.get(path, {"page_size": 25, **query}).json(), []
+    while True:
+        assert "count" not in body
+        results += body["results"]
+        if not body["next"]:
+            return results
+        body = client.get(body["next"]).json()
+
+
+def test_the_as_of_lists_page_with_cursors_like_the_lists_of_now(api, many, operator, chicago, supplier):
+    from reports.selectors import stock_rows_as_of
+
+    # A second batch of P-000 after the middle instant, so lots have two batches somewhere.
+    receipt_create(supplier=supplier, location=chicago, po_number="PO-2", user=operator,
+                   lines=[Line(ItemFactory(sku="Q-1"), "3", "2.00")])
+    client = api(operator)
+    at = timezone.now().isoformat()
+    rows = walk_list(client, "/api/stock/", as_of=at, with_value="true")
+    assert [(r["sku"], r["location"], r["quantity"]) for r in rows] == [
+        (row.item.sku, row.location.code, f"{row.quantity.normalize():f}") for row in stock_rows_as_of(as_of=timezone.now())]
+    assert len(rows) == 91 and rows[-1]["sku"] == "Q-1" and rows[-1]["value"] == "6.00"
+    earlier = walk_list(client, "/api/stock/", as_of=many.isoformat())
+    assert len(earlier) == 60 and {r["location"] for r in earlier} == {"CHI"}
+    by_item = walk_list(client, "/api/stock/by-item/", as_of=at)
+    assert len(by_item) == 61 and by_item[1] == {"sku": "P-001", "item_name": by_item[1]["item_name"], "unit": "ea",
+                                                 "quantity": "10", "locations": 2}
+    by_location = walk_list(client, "/api/stock/by-location/", as_of=at, with_value="true")
+    assert [(g["location"], g["quantity"], g["items"], g["value"]) for g in by_location] == [
+        ("CHI", "483", 61, "390.00"), ("MKE", "120", 30, "96.00")]
+    lots = walk_list(client, "/api/lots/", as_of=at)
+    assert len(lots) == 91 == len({lot["id"] for lot in lots})
+    export = client.get("/api/stock/export.csv", {"as_of": at})
+    assert len(b"".join(export.streaming_content).decode("utf-8-sig").strip().splitlines()) == 92
+    assert client.get("/api/stock/", {"as_of": at, "cursor": "nope"}).status_code == 404
+    assert client.get("/api/lots/", {"as_of": at, "page": "2"}).status_code == 400
+
+
+def test_the_as_of_pages_take_as_many_queries_however_many_rows(api, many, operator, django_assert_max_num_queries):
+    client = api(operator)
+    at = timezone.now().isoformat()
+    for path in ("/api/stock/", "/api/stock/by-item/", "/api/stock/by-location/"):
+        with django_assert_max_num_queries(12):
+            assert client.get(path, {"as_of": at, "with_value": "true", "page_size": 1000}).status_code == 200
