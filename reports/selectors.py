@@ -92,7 +92,7 @@ class Holding:
         return round_value(self.value)
 
 
-def _line_sums(*, until: datetime | None, inclusive: bool, scope: Scope, by_batch: bool):
+def _line_sums(*, until: datetime | None, inclusive: bool, scope: Scope, by_batch: bool, item_ids=None):
     """Signed sums of ledger lines up to an instant: ``{(item_id, location_id, key): quantity}``
     where key is the batch id (``by_batch``) or the unit cost. Two grouped queries: units in
     (to_location) and units out (from_location)."""
@@ -102,9 +102,11 @@ def _line_sums(*, until: datetime | None, inclusive: bool, scope: Scope, by_batc
     key = "batch_id" if by_batch else "batch__unit_cost"
     sums: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     for side, sign in (("to_location", 1), ("from_location", -1)):
-        rows = _scoped(
-            MovementLine.objects.filter(cut, **{f"{side}__isnull": False}), scope, item="batch__item", location=side
-        ).values_list("batch__item_id", f"{side}_id", key).annotate(quantity=Sum("quantity")).order_by()
+        lines = MovementLine.objects.filter(cut, **{f"{side}__isnull": False})
+        if item_ids is not None:
+            lines = lines.filter(movement__item_id__in=list(item_ids))
+        rows = _scoped(lines, scope, item="batch__item", location=side).values_list(
+            "batch__item_id", f"{side}_id", key).annotate(quantity=Sum("quantity")).order_by()
         for item_id, location_id, layer, quantity in rows:
             sums[item_id, location_id, layer] += sign * quantity
     return sums
@@ -130,11 +132,11 @@ def holdings(*, as_of: datetime | None = None, scope: Scope = Scope()) -> list[H
     return [row for row in rows.values() if row.quantity > 0]
 
 
-def lots_as_of(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool = False) -> list[Lot]:
+def lots_as_of(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool = False, item_ids=None) -> list[Lot]:
     """The lots as they stood at ``as_of``, oldest batch first per item-location (sku, code):
     each a Lot with ``quantity`` as it was then. A lot that did not exist yet is left out; one
     that was empty then only with ``show_empty``."""
-    sums = _line_sums(until=as_of, inclusive=True, scope=scope, by_batch=True)
+    sums = _line_sums(until=as_of, inclusive=True, scope=scope, by_batch=True, item_ids=item_ids)
     wanted = {(batch_id, location_id): quantity for (_, location_id, batch_id), quantity in sums.items()}
     if not wanted:
         return []
@@ -831,6 +833,20 @@ def stock_rows_as_of_page(*, as_of: datetime, scope: Scope = Scope(), search: st
     return keys
 
 
+def stock_rows_of_items(*, as_of: datetime, item_ids, scope: Scope = Scope(), include_empty: bool = False,
+                        search: str = "") -> list[StockRowAsOf]:
+    """The item-location rows of ``item_ids`` at ``as_of`` (one page of the inventory by item),
+    in sku then location code order."""
+    if not item_ids:
+        return []
+    sql, params = _levels_sql(as_of=as_of, scope=scope, search=search.strip(), item_ids=item_ids)
+    pairs = [(item_id, location_id) for item_id, location_id, *_ in _fetch(
+        f"SELECT s.s_item, s.s_location, i.sku, o.code FROM ({sql}) s JOIN {Item._meta.db_table} i ON i.id = s.s_item "
+        f"JOIN {Location._meta.db_table} o ON o.id = s.s_location GROUP BY s.s_item, s.s_location, i.sku, o.code "
+        f"HAVING {_level_having(include_empty)} ORDER BY i.sku, o.code", params)]
+    return _stock_rows_for(pairs, as_of=as_of, scope=scope)
+
+
 def _stock_rows_for(pairs, *, as_of, scope) -> list[StockRowAsOf]:
     if not pairs:
         return []
@@ -869,7 +885,8 @@ class StockGroupAsOf:
 
 
 def stock_groups_as_of_page(*, as_of: datetime, by: str, scope: Scope = Scope(), search: str = "",
-                            cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+                            cursor: str | None = None, size: int = PAGE_SIZE,
+                            include_empty: bool = False) -> KeysetPage:
     """Stock at an instant by item (``by="item"``: one keyset page in sku order, read in SQL)
     or by location (every location, a handful of rows: one page). Each group counts the
     item-locations with a non-zero level (``locations`` or ``items``)."""
@@ -877,7 +894,7 @@ def stock_groups_as_of_page(*, as_of: datetime, by: str, scope: Scope = Scope(),
     sql, params = _levels_sql(as_of=as_of, scope=scope, search=search)
     # The item-locations holding stock (or short) then: a group is made of those.
     held = (f"SELECT s.s_item, s.s_location, SUM(s.s_level) AS s_level FROM ({sql}) s "
-            f"GROUP BY s.s_item, s.s_location HAVING ABS(SUM(s.s_level)) > {HOLDS_UNITS}", params)
+            f"GROUP BY s.s_item, s.s_location HAVING {_level_having(include_empty)}", params)
     if by == "item":
         keys = _key_page(held, by_location=False, cursor=cursor, size=size, having="1 = 1")
         ids = [key[0] for key in keys.object_list]

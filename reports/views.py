@@ -181,6 +181,12 @@ class InventoryAsOfView(AsOfMixin, StaffPageMixin, TemplateView):
         as_of, error = self.instant()
         filters = self.filters()
         view = "location" if self.request.GET.get("view") == "location" else "item"
+        if view == "item":
+            # One keyset page of items read in SQL, then just their rows and lots.
+            page = self.items_page(as_of=as_of, filters=filters)
+            context.update(view=view, as_of=as_of, as_of_error=error, filters=filters, page=page,
+                           locations=Location.objects.order_by("code"), query=_query(self.request, cursor=None))
+            return context
         rows = self.rows_with_lots(as_of=as_of, filters=filters)
         groups: dict = {}
         for row in rows:
@@ -193,6 +199,30 @@ class InventoryAsOfView(AsOfMixin, StaffPageMixin, TemplateView):
         context.update(view=view, as_of=as_of, as_of_error=error, filters=filters, page=page,
                        locations=Location.objects.order_by("code"), query=_query(self.request))
         return context
+
+
+    def items_page(self, *, as_of, filters):
+        scope = selectors.Scope(item=filters["item"], location=filters["location"])
+        page = _keyset(lambda cursor: selectors.stock_groups_as_of_page(
+            as_of=as_of, by="item", scope=scope, search=filters["search"], include_empty=filters["include_empty"],
+            cursor=cursor), self.request.GET.get("cursor"))
+        item_ids = [group.item.pk for group in page.object_list]
+        rows = selectors.stock_rows_of_items(as_of=as_of, item_ids=item_ids, scope=scope,
+                                             include_empty=filters["include_empty"], search=filters["search"])
+        lots: dict = {}
+        for lot in selectors.lots_as_of(as_of=as_of, scope=scope, show_empty=filters["show_empty"], item_ids=item_ids):
+            lots.setdefault((lot.item_id, lot.location_id), []).append(lot)
+        by_item: dict = {}
+        for row in rows:
+            row.lots = lots.get((row.item.pk, row.location.pk), [])
+            by_item.setdefault(row.item.pk, []).append(row)
+        page.object_list = [
+            {"key": group.item, "rows": by_item.get(group.item.pk, []),
+             "quantity": sum((row.quantity for row in by_item.get(group.item.pk, [])), ZERO),
+             "value": sum((row.holding.value for row in by_item.get(group.item.pk, [])), ZERO)}
+            for group in page.object_list
+        ]
+        return page
 
 
 class InventoryExportAsOfView(AsOfMixin, StaffPageMixin, View):

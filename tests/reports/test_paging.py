@@ -149,3 +149,21 @@ def test_the_as_of_pages_take_as_many_queries_however_many_rows(api, many, opera
     for path in ("/api/stock/", "/api/stock/by-item/", "/api/stock/by-location/"):
         with django_assert_max_num_queries(12):
             assert client.get(path, {"as_of": at, "with_value": "true", "page_size": 1000}).status_code == 200
+
+
+def test_the_inventory_page_as_of_pages_items_in_sql(many, operator, django_assert_max_num_queries):
+    client = signed_in(operator)
+    at = timezone.now().isoformat()
+    with django_assert_max_num_queries(20):
+        page = client.get("/inventory/", {"as_of": at})
+    groups = texts(page, "summary")
+    assert len(groups) == 50 and groups[0].startswith("P-000") and groups[49].startswith("P-049")
+    assert groups[1].startswith("P-001") and "— 10, value 10.00" in groups[1]
+    html = page.content.decode()
+    link = html.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
+    following = texts(client.get("/inventory/" + link), "summary")
+    assert [group.split(" ")[0] for group in following] == [f"P-{n:03d}" for n in range(50, 60)]
+    # Its rows and lots: P-001 at both places, each with its batch.
+    rows = texts(page, "table", class_="as-of-rows")[1]
+    assert rows == ("Location Quantity Value Lots (batch: quantity) Chicago Warehouse 6 ea 6.00 0001: 6 "
+                    "Milwaukee Operations Center 4 ea 4.00 0001: 4")
