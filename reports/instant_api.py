@@ -5,9 +5,6 @@ ledger, which is in the movements app above them)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -23,7 +20,7 @@ from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.views import FirstRendererNegotiation
 from hardfin.csv import csv_response
 from hardfin.money import currency
-from hardfin.pagination import InvalidCursor, KeysetPage
+from hardfin.pagination import InvalidCursor
 from inventory.selectors import STOCK_EXPORT_HEADER
 from inventory.serializers import StockRowSerializer
 from lots.serializers import LotSerializer
@@ -189,47 +186,17 @@ class LotsAsOfView(InstantView):
         show_empty = request.query_params.get("show_empty", "").strip().lower() in YES
         number = request.query_params.get("batch", "").strip()
         scope = scope_of(request)
+        number_value = int(number) if number.isdigit() else (-1 if number else None)
+        if number_value is not None and number_value > 2**31 - 1:
+            number_value = -1  # no batch has such a number: an empty list, never a database error
 
         def read(cursor, size):
-            lots = selectors.lots_as_of(as_of=as_of, scope=scope, show_empty=show_empty)
-            if number:
-                lots = [lot for lot in lots if number.isdigit() and lot.batch.number == int(number)]
-            return list_page(lots, key=lambda lot: [lot.item.sku, lot.location.code, f"{lot.batch_id:012d}"],
-                             cursor=cursor, size=size)
+            return selectors.lots_as_of_page(as_of=as_of, scope=scope, show_empty=show_empty,
+                                             batch_number=number_value, cursor=cursor, size=size)
 
         self.paginator.with_value = wants_values(request)
         page = self.paginator.paginate_report(read, request)
         return self.get_paginated_response(LotSerializer(page, many=True).data)
-
-
-def list_page(rows: list, *, key, cursor: str | None, size: int) -> KeysetPage:
-    """A keyset page over rows already in ``key`` order (the lots at an instant, which the
-    ledger gives per item-location and batch): the same cursors and links as the other lists."""
-    direction, after = ("n", None)
-    if cursor:
-        try:
-            direction, after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
-            raise InvalidCursor(cursor) from error
-        if direction not in ("n", "p") or not isinstance(after, list):
-            raise InvalidCursor(cursor)
-
-    def encode(direction, row):
-        return base64.urlsafe_b64encode(json.dumps([direction, key(row)]).encode()).decode().rstrip("=")
-
-    keys = [key(row) for row in rows]
-    if after is None:
-        start = 0
-    elif direction == "n":
-        start = next((i for i, k in enumerate(keys) if k > after), len(rows))
-    else:
-        end = next((i for i, k in enumerate(keys) if k >= after), len(rows))
-        start = max(0, end - size)
-    chosen = rows[start:start + size] if direction == "n" or after is None else rows[start:end]
-    more_after = start + len(chosen) < len(rows)
-    next_cursor = encode("n", chosen[-1]) if chosen and more_after else None
-    previous_cursor = encode("p", chosen[0]) if chosen and start > 0 else None
-    return KeysetPage(chosen, next_cursor, previous_cursor)
 
 
 BELOW_MINIMUM_ALONE = (

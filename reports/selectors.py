@@ -487,18 +487,6 @@ class Valuation:
         ]
         return keys
 
-    def by(self, attribute: str) -> list[dict]:
-        """Totals per location (``location``) or every item (``sku``)."""
-        if attribute == "location":
-            return self.by_location()
-        result, cursor = [], None
-        while True:
-            page = self.by_item(cursor=cursor, size=2000)
-            result.extend(page.object_list)
-            if not page.next_cursor:
-                return result
-            cursor = page.next_cursor
-
 
 def _names(item_ids: Iterable[int], location_ids: Iterable[int]):
     items = {item.id: item for item in Item.objects.filter(id__in=set(item_ids)).only("id", "sku", "name", "unit")}
@@ -783,6 +771,71 @@ def stock_rows_as_of(*, as_of: datetime, scope: Scope = Scope(), search: str = "
         rows.append(StockRowAsOf(item, location, levels[item_id, location_id], holding))
     rows.sort(key=lambda row: (row.item.sku.lower(), row.location.code.lower()))
     return rows
+
+
+def lots_as_of_page(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool = False, batch_number=None,
+                    cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+    """One keyset page of ``lots_as_of`` (sku, location code, then batch: FIFO per
+    item-location), read in SQL: a grouped query over the ledger lines up to ``as_of`` picks the
+    page's lots, which are then loaded with their quantity as it was. ``batch_number`` narrows
+    it to that batch number. Raises ``InvalidCursor``."""
+    parts, params = [], []
+    for side, sign in (("to_location", 1), ("from_location", -1)):
+        signed = F("quantity") if sign > 0 else ExpressionWrapper(-F("quantity"), output_field=QUANTITY_FIELD)
+        lines = _scoped(MovementLine.objects.filter(movement__occurred_at__lte=as_of, **{f"{side}__isnull": False}),
+                        scope, item="movement__item", location=side)
+        if batch_number is not None:
+            lines = lines.filter(batch__number=batch_number)
+        lines = lines.annotate(s_item=F("movement__item_id"), s_location=F(f"{side}_id"), s_batch=F("batch_id"),
+                               s_quantity=signed)
+        try:
+            sql, branch_params = lines.order_by().values("s_item", "s_location", "s_batch", "s_quantity").query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        parts.append(sql)
+        params.extend(branch_params)
+    if not parts:
+        return KeysetPage([], None, None)
+    direction, after = "n", None
+    if cursor:
+        direction, after = _cursor_decode(cursor, 3)
+        if not after[2].isdigit():
+            raise InvalidCursor(cursor)
+        after = [after[0], after[1], int(after[2])]
+    forward = direction == "n"
+    where = f"WHERE (i.sku, o.code, s.s_batch) {'>' if forward else '<'} (%s, %s, %s)" if after else ""
+    order = ", ".join(f"{column} {'ASC' if forward else 'DESC'}" for column in ("i.sku", "o.code", "s.s_batch"))
+    having = "1 = 1" if show_empty else f"SUM(s.s_quantity) > {HOLDS_UNITS}"
+    rows = list(_fetch(
+        f"SELECT s.s_batch, s.s_location, i.sku, o.code, SUM(s.s_quantity) FROM ({' UNION ALL '.join(parts)}) s "
+        f"JOIN {Item._meta.db_table} i ON i.id = s.s_item JOIN {Location._meta.db_table} o ON o.id = s.s_location "
+        f"{where} GROUP BY s.s_batch, s.s_location, i.sku, o.code HAVING {having} ORDER BY {order} LIMIT %s",
+        [*params, *(after or []), size + 1]))
+    more = len(rows) > size
+    rows = rows[:size]
+    if not forward:
+        rows.reverse()
+    found = {
+        (lot.batch_id, lot.location_id): lot
+        for lot in Lot.objects.filter(batch_id__in={row[0] for row in rows}, location_id__in={row[1] for row in rows})
+        .select_related("batch", "batch__supplier", "item", "location")
+    }
+    lots = []
+    for batch_id, location_id, _, _, quantity in rows:
+        lot = found[batch_id, location_id]
+        lot.quantity = _number(quantity)
+        lots.append(lot)
+
+    def key(row):
+        return [row[2], row[3], str(row[0])]
+
+    next_cursor = previous_cursor = None
+    if rows:
+        if more or not forward:
+            next_cursor = _cursor_encode("n", key(rows[-1]))
+        if (more and not forward) or (forward and after is not None):
+            previous_cursor = _cursor_encode("p", key(rows[0]))
+    return KeysetPage(lots, next_cursor, previous_cursor)
 
 
 def _levels_sql(*, as_of: datetime, scope: Scope, search: str = "", item_ids=None, location_ids=None):

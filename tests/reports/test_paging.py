@@ -167,3 +167,19 @@ def test_the_inventory_page_as_of_pages_items_in_sql(many, operator, django_asse
     rows = texts(page, "table", class_="as-of-rows")[1]
     assert rows == ("Location Quantity Value Lots (batch: quantity) Chicago Warehouse 6 ea 6.00 0001: 6 "
                     "Milwaukee Operations Center 4 ea 4.00 0001: 4")
+
+
+def test_lots_as_of_page_in_sql_and_filter_by_batch(api, many, operator, chicago, supplier, item):
+    receipt_create(supplier=supplier, location=chicago, po_number="PO-3", user=operator,
+                   lines=[Line(item, "7", "3.00")])
+    client = api(operator)
+    at = timezone.now().isoformat()
+    lots = walk_list(client, "/api/lots/", as_of=at)
+    assert [(lot["sku"], lot["location"], lot["batch"]) for lot in lots[:3]] == [
+        ("LDR-4.1", "CHI", "0001"), ("P-000", "CHI", "0001"), ("P-001", "CHI", "0001")]
+    assert len(lots) == 91
+    emptied = walk_list(client, "/api/lots/", as_of=many.isoformat(), location="MKE", show_empty="true")
+    assert emptied == []  # nothing had reached Milwaukee by then
+    assert len(walk_list(client, "/api/lots/", as_of=at, batch="0001")) == 91
+    for number in ("0002", "abc", "99999999999999999999"):
+        assert walk_list(client, "/api/lots/", as_of=at, batch=number) == []
