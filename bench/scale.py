@@ -536,6 +536,102 @@ def measure_pages(run: Run, sessions: dict[str, Session]) -> None:
         say(f"  {template}: large {run.figures[-1].measured}, {run.figures[-1].reference}")
 
 
+#: The accountant's reads (issue 11): each covers every item-location, so they are measured
+#: apart from the pages' 100 ms target, for their time and the serving worker's memory.
+#: ``{as_of}`` is the middle of the generated history; ``{since}`` its start.
+REPORT_READS = [
+    "/reports/valuation/",
+    "/api/valuation/",
+    "/api/valuation/export.csv",
+    "/reports/rollforward/",
+    "/api/reports/rollforward/",
+    "/api/reports/rollforward/?since={since}",
+    "/api/reports/rollforward.csv",
+    "/inventory/?as_of={as_of}",
+    "/api/stock/?as_of={as_of}",
+    "/api/lots/?as_of={as_of}",
+]
+#: Samples of one report read (after a warm-up); one when it takes longer than SLOW.
+REPORT_SAMPLES = 3
+REPORT_MEMORY_MB = 200
+
+
+def report_path(template: str) -> str:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return template.format(as_of=quote((now - data.HISTORY / 2).isoformat(timespec="seconds")),
+                           since=quote((now - data.HISTORY - datetime.timedelta(days=1)).isoformat(timespec="seconds")))
+
+
+def measure_reports(run: Run, sessions: dict[str, Session]) -> None:
+    """Each of REPORT_READS on both sets: the median time of its whole answer (a download
+    included), and how much the resident memory of the worker that served it grew (the largest
+    growth over the data set's workers, sampled every 50 ms)."""
+    for template in REPORT_READS:
+        path = report_path(template)
+        figures = {}
+        for label in ("small", "large"):
+            session = sessions[label]
+            server = session.server
+            # Memory from before the warm-up, so what the first answer keeps counts too.
+            workers = server.worker_pids()
+            baseline = {pid: rss(pid) for pid in workers}
+            peak = dict(baseline)
+            done = threading.Event()
+
+            def watch():
+                while not done.wait(0.05):
+                    for pid in workers:
+                        peak[pid] = max(peak[pid], rss(pid))
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+            reply = session.get(path)  # warm-up: loads the code and the database's pages
+            if reply.status != 200:
+                done.set()
+                watcher.join()
+                figures[label] = (reply.error or f"HTTP {reply.status}", None, 0.0)
+                if reply.timed_out:
+                    server.wait_for_workers(reply.seconds)
+                continue
+            samples, failure = [], None
+            for _ in range(REPORT_SAMPLES):
+                reply = session.get(path)
+                if reply.status != 200:
+                    failure = reply.error or f"HTTP {reply.status}"
+                    break
+                samples.append(reply.seconds)
+                if reply.seconds > SLOW:
+                    break
+            done.set()
+            watcher.join()
+            growth = max((peak[pid] - baseline[pid] for pid in workers), default=0) / 1e6
+            figures[label] = (failure, statistics.median(samples) if samples else None, growth)
+        (large_failure, large, large_mb), (small_failure, small, _) = figures["large"], figures["small"]
+        if large is None or small is None:
+            run.add(7, f"`{template}`", large_failure or "—", f"small: {small_failure or ms(small or 0)}", "", "",
+                    "**FAIL**")
+        else:
+            run.add(7, f"`{template}`", f"{ms(large)}, worker memory +{large_mb:,.0f} MB", f"small: {ms(small)}",
+                    times(large / small), f"memory < {REPORT_MEMORY_MB} MB", verdict(large_mb < REPORT_MEMORY_MB))
+        say(f"  {template}: large {run.figures[-1].measured}, {run.figures[-1].reference}")
+
+
+def measure_count(run: Run, large: DataSet, secret: str) -> None:
+    """A count of up to 5,000 lines on the large set, entered and posted through the counts
+    services (bench/scale_data.py ``count``): its time and the statements of the post."""
+    params = {"lines": 5000, "user": data.MANAGER}
+    result = json.loads(app_command(large, secret, "count", stdin=json.dumps(params),
+                                    timeout=run.args.timeout * 20).strip().splitlines()[-1])
+    lines = result["lines"]
+    run.add(8, f"Count of {lines:,} lines at {data.COUNT_LOCATION}: start, enter every line",
+            f"{result['start_s']:.1f} s, {result['enter_s']:.1f} s", "", "", "seconds", "info")
+    run.add(8, f"Posting it: {result['adjustments']:,} count_correction adjustments in one transaction",
+            f"{result['post_s']:.1f} s, {result['post_statements']:,} statements", "", "", "seconds, not minutes",
+            verdict(result["post_s"] < 60 and result["adjustments"] == lines))
+    say(f"  count of {lines:,} lines: entered in {result['enter_s']:.1f} s, posted in {result['post_s']:.1f} s "
+        f"({result['post_statements']} statements)")
+
+
 def measure_export(run: Run, server: Server, session_token: str, copy_rows: int, copy_rate: float) -> None:
     """GET /api/stock/export.csv on a one-worker server: rows/s against COPY's, and how much
     that worker's resident memory grew while it streamed."""
@@ -876,6 +972,13 @@ How it measures, all in one run against one PostgreSQL server:
   and on the item with 10,000 empty lots at its source, the cases alternating.
 - **reconcile.** `manage.py reconcile` on both sets after every write; peak resident memory of
   that process (from `wait4`).
+- **The accountant's reads.** Valuation, rollforward (this month, and the whole history) and
+  stock and lots as of the middle of the history, pages, JSON and downloads: each covers every
+  item-location, so it is timed whole (median of 3 after a warm-up) against the small set, with
+  the growth of the serving worker's resident memory. Every tenth batch has an unknown cost.
+- **Count posting.** A count of 5,000 item-locations at STL (every line one unit off, half up,
+  half down) started, entered and posted through the counts services in one process; the post's
+  time and statements.
 
 """
 
@@ -1003,6 +1106,9 @@ def main(argv=None) -> int:
         say(f"pages and lists: {len(PAGES)} addresses, {args.samples} samples each on both sets")
         measure_pages(run, sessions)
         steps_done.append("pages")
+        say(f"the accountant's reads: {len(REPORT_READS)} addresses on both sets")
+        measure_reports(run, sessions)
+        steps_done.append("reports")
         say("export")
         measure_export(run, export_server, accounts["large"]["token"], copy_rows, copy_rate)
         export_server.stop()
@@ -1013,6 +1119,9 @@ def main(argv=None) -> int:
         say("transfers with history")
         measure_transfer_history(run, small, large, secret)
         steps_done.append("history")
+        say("a count of 5,000 lines")
+        measure_count(run, large, secret)
+        steps_done.append("count")
         for server in servers:
             server.stop()
         say("reconcile")
@@ -1023,6 +1132,7 @@ def main(argv=None) -> int:
         run.facts["aborted"] = f"{exc}\n(finished: {', '.join(steps_done) or 'nothing'})"
         for name, section, what in (("copy", 0, "limits"), ("pages", 4, "pages and lists"), ("export", 3, "export"),
                                     ("writes", 1, "transfer throughput"), ("history", 5, "transfers with history"),
+                                    ("reports", 7, "the accountant's reads"), ("count", 8, "count posting"),
                                     ("reconcile", 6, "reconcile")):
             if name not in steps_done:
                 run.add(section, what, "not measured (run stopped)", "", "", "", "**FAIL**")

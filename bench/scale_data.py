@@ -52,6 +52,10 @@ LOADER = "bench-loader"
 MANAGER = "bench-manager"
 CLIENT = "bench-operator-{}"
 HISTORY = timedelta(days=3 * 365)
+#: Batches of the items n with n mod 10 equal to this have an unknown unit cost.
+UNKNOWN_COST_EVERY = 3
+#: Where the count benchmark counts (no transfer benchmark moves stock there).
+COUNT_LOCATION = "STL"
 CHUNK = 10_000
 
 
@@ -225,6 +229,9 @@ def generate(items: int, empty_lots: int) -> dict:
                     "id": "n", "item_id": "n", "number": "1", "origin": "'receipt'",
                     "supplier_id": supplier, "po_number": "'PO-' || n", "shipment_number": "''",
                     "reference": "'PO-' || n", "received_at": when, "initial_quantity": str(RECEIVED),
+                    # Costs for the accountant's reports: 1.25 to 62.50, every tenth batch unknown.
+                    "unit_cost": f"CASE WHEN mod(n, 10) = {UNKNOWN_COST_EVERY} THEN NULL "
+                                 "ELSE (1 + mod(n, 50)) * 1.25 END",
                 }, per_item, chunk)
                 insert_select(cursor, Movement, {
                     "id": "5 * (n - 1) + k + 1",
@@ -417,6 +424,38 @@ def transfers(params: dict) -> dict:
     }
 
 
+def count(params: dict) -> dict:
+    """A count of ``lines`` items at ``COUNT_LOCATION`` through the counts services, as the
+    pages and the API do it: started, every line entered at once (half of them one unit more than
+    the stock, half one unit less), then posted — one ``count_correction`` adjustment per line,
+    all in one transaction. Times each step and counts the statements of the post."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from counts.services import count_enter, count_post, count_start
+    from inventory.models import Item, Location, StockLevel
+
+    location = Location.objects.get(code=COUNT_LOCATION)
+    user = User.objects.get(username=params["user"])
+    levels = list(StockLevel.objects.filter(location=location, quantity__gt=1).order_by("item_id")
+                  .values_list("item_id", "quantity")[: params["lines"]])
+    items = Item.objects.in_bulk([item_id for item_id, _ in levels])
+    began = time.perf_counter()
+    counted = count_start(location=location, user=user, items=[items[item_id] for item_id, _ in levels])
+    started = time.perf_counter() - began
+    entries = [(items[item_id], quantity + (1 if n % 2 else -1)) for n, (item_id, quantity) in enumerate(levels)]
+    began = time.perf_counter()
+    count_enter(count=counted, entries=entries, user=user)
+    entered = time.perf_counter() - began
+    with CaptureQueriesContext(connection) as queries:
+        began = time.perf_counter()
+        count_post(count=counted, user=user)
+        posted = time.perf_counter() - began
+    return {"lines": len(levels), "start_s": started, "enter_s": entered, "post_s": posted,
+            "post_statements": len(queries), "adjustments": counted.lines.filter(adjustment__isnull=False).count()}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -427,6 +466,7 @@ def main():
     acc.add_argument("--clients", type=int, default=4)
     sub.add_parser("export-sql")
     sub.add_parser("transfers")
+    sub.add_parser("count")
     args = parser.parse_args()
     setup_django()
     from django.db import connection
@@ -439,6 +479,8 @@ def main():
         print(json.dumps(users(args.clients)))
     elif args.command == "export-sql":
         print(export_sql())
+    elif args.command == "count":
+        print(json.dumps(count(json.load(sys.stdin))))
     else:
         print(json.dumps(transfers(json.load(sys.stdin))))
 

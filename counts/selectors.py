@@ -25,10 +25,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from hardfin.csv import csv_response
+from hardfin.money import exact_value
 from hardfin.quantities import STEP
 from inventory.models import Item, Location, StockLevel
 from inventory.selectors import stock_export
+from lots.fifo import allocate
 from lots.models import Lot
+from movements.ledger import newest_known_costs
 from movements.models import Movement, MovementLine, Shortfall
 
 from .models import Count, CountLine, ReorderPoint
@@ -123,6 +126,66 @@ def count_lines_prefetch():
         "lines",
         queryset=CountLine.objects.select_related("item", "counted_by").order_by("item__sku", "id"),
     )
+
+
+def variance_values(count: Count, lines: Iterable[CountLine]) -> dict[int, Decimal | None]:
+    """The exact value of each line's variance, by line id (None where a cost is unknown), for
+    the lines whose variance is not zero. Three queries however many lines.
+
+    Posted: the value of the ``count_correction`` adjustment that posted the line (its ledger
+    lines at their batches' costs). Open: what posting now would move — an upward variance
+    at the item's newest known cost (the cost its new batch will get), a downward one taken
+    FIFO from the location's lots as they are now (unknown if any unit it takes is of unknown
+    cost, or if the lots no longer hold that many, when posting would be refused anyway). A
+    cancelled count moved nothing and has no values."""
+    lines = [line for line in lines if line.variance]
+    if count.status == Count.Status.CANCELLED or not lines:
+        return {}
+    if count.status == Count.Status.POSTED:
+        posted = [line.adjustment_id for line in lines if line.adjustment_id]
+        exact: dict[int, Decimal | None] = dict.fromkeys(posted, Decimal(0))
+        rows = (
+            MovementLine.objects.filter(movement_id__in=posted)
+            .values_list("movement_id", "batch__unit_cost")
+            .annotate(quantity=Sum("quantity"))
+            .order_by()
+        )
+        for movement_id, cost, quantity in rows:
+            value = exact_value(_exact(quantity), cost)
+            exact[movement_id] = None if value is None or exact[movement_id] is None else exact[movement_id] + value
+        signs = {line.adjustment_id: (1 if line.variance > 0 else -1) for line in lines if line.adjustment_id}
+        return {
+            line.pk: None if exact[line.adjustment_id] is None else signs[line.adjustment_id] * exact[line.adjustment_id]
+            for line in lines if line.adjustment_id
+        }
+    values: dict[int, Decimal | None] = {}
+    up = [line for line in lines if line.variance > 0]
+    costs = newest_known_costs(line.item_id for line in up) if up else {}
+    for line in up:
+        values[line.pk] = exact_value(line.variance, costs.get(line.item_id))
+    down = [line for line in lines if line.variance < 0]
+    if down:
+        held: dict[int, list[tuple[Decimal | None, Decimal]]] = {}
+        for item_id, cost, quantity in (
+            Lot.objects.non_empty().filter(location_id=count.location_id, item_id__in=[line.item_id for line in down])
+            .fifo().values_list("item_id", "batch__unit_cost", "quantity")
+        ):
+            held.setdefault(item_id, []).append((cost, quantity))
+        for line in down:
+            taken = allocate(list(enumerate(quantity for _, quantity in held.get(line.item_id, []))), -line.variance)
+            layers = held.get(line.item_id, [])
+            value = Decimal(0)
+            for position, take in taken.takes:
+                cost = layers[position][0]
+                value = None if value is None or cost is None else value + take * cost
+            values[line.pk] = None if value is None or taken.shortfall else -value
+    return values
+
+
+def variance_total(values: dict[int, Decimal | None]) -> tuple[Decimal, int]:
+    """The exact net value of the variances whose value is known, and how many are not."""
+    known = [value for value in values.values() if value is not None]
+    return sum(known, Decimal(0)), len(values) - len(known)
 
 
 # --- reorder points and low stock -----------------------------------------------------------

@@ -23,6 +23,7 @@ from django.views.generic import TemplateView
 
 from hardfin.csv import csv_response, import_cell
 from hardfin.errors import InsufficientStock, InvalidInput, InventoryError
+from hardfin.money import currency
 from hardfin.pages import StaffPageMixin
 from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
 from hardfin.quantities import Quantity, fmt
@@ -310,9 +311,14 @@ class CountReviewView(CountMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         lines = context["lines"]
+        values = selectors.variance_values(self.count, lines)
+        for line in lines:
+            line.variance_value = values.get(line.pk)
+        total, unknown = selectors.variance_total(values)
         context.update(
             uncounted=[line for line in lines if line.counted is None],
             differing=[line for line in lines if line.variance],
+            valued=bool(values), variance_total=total, unknown_values=unknown, currency=currency(),
         )
         return context
 

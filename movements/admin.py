@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -30,6 +31,7 @@ from hardfin.admin import (
 )
 from hardfin.errors import InventoryError
 from hardfin.forms import add_domain_error
+from hardfin.money import COST_DECIMAL_PLACES, currency, exact_value, fmt_money, round_value
 from hardfin.quantities import fmt
 from inventory.admin import CatalogAdmin
 from inventory.models import Location
@@ -236,6 +238,7 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
             "form": form,
             "opening_po_number": OPENING_PO_NUMBER,
             "opening_reason": OPENING_REASON,
+            "currency": currency(),
         }
         if request.method == "POST" and form.is_valid():
             text = form.cleaned_data["text"]
@@ -262,6 +265,7 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
                     hidden_rows=max(0, len(balances) - PREVIEW_ROWS),
                     receipts=sum(1 for balance in balances if balance.kind == Kind.RECEIPT),
                     adjustments=sum(1 for balance in balances if balance.kind == Kind.ADJUSTMENT),
+                    preview_value=preview_value(balances),
                     confirm_form=OpeningBalancesForm(
                         initial={"content": text, "confirmed": True,
                                  "confirmation": confirmation_token(text, user=request.user)},
@@ -269,6 +273,13 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
                     ),
                 )
         return TemplateResponse(request, "admin/movements/movement/opening_balances.html", context)
+
+
+def preview_value(balances) -> str | None:
+    """The value of every checked row that has a unit cost (the exact sum, rounded once);
+    None when no row has one."""
+    costed = [exact_value(balance.quantity, balance.unit_cost) for balance in balances if balance.unit_cost is not None]
+    return fmt_money(round_value(sum(costed, Decimal(0)))) if costed else None
 
 
 def preview_row(balance) -> dict:
@@ -283,6 +294,11 @@ def preview_row(balance) -> dict:
         "quantity": f"{fmt(balance.quantity)} {balance.item.unit}",
         "recorded_as": recorded_as,
         "received": f"{balance.received_at:%Y-%m-%d}" if balance.received_at else "today",
+        # A receipt without a cost stays unknown; an adjustment without one takes the item's
+        # newest known cost when it is recorded (adjustment_create), which the preview cannot know yet.
+        "unit_cost": (fmt_money(balance.unit_cost, places=COST_DECIMAL_PLACES) if balance.unit_cost is not None
+                      else "unknown" if balance.supplier else "newest known"),
+        "value": fmt_money(round_value(exact_value(balance.quantity, balance.unit_cost))),
     }
 
 

@@ -7,9 +7,10 @@ queries (``movements_with_lines``, ``batches``, ``batch_trace``); nothing here q
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from hardfin.money import exact_value, sum_values
 from hardfin.quantities import Quantity
 from inventory.models import Location
 from lots.models import Batch
@@ -27,6 +28,26 @@ class Change:
     quantity: Quantity
 
 
+@dataclass(frozen=True)
+class LineCost:
+    """One ledger line as the pages show its money: its batch, quantity, the batch's unit cost
+    and the exact value (both None while the cost is unknown; the template rounds once)."""
+
+    label: str
+    quantity: Quantity
+    unit_cost: Decimal | None
+    value: Decimal | None
+
+
+def line_costs(movement: Movement) -> list[LineCost]:
+    unit = movement.item.unit
+    return [
+        LineCost(line.batch.label, Quantity(line.quantity, unit), line.batch.unit_cost,
+                 exact_value(line.quantity, line.batch.unit_cost))
+        for line in movement.lines.all()
+    ]
+
+
 @dataclass
 class HistoryRow:
     movement: Movement
@@ -37,6 +58,10 @@ class HistoryRow:
     #: In words, what a short build or a settlement did (empty for other movements):
     #: ``Built 10 ea, 6 ea short — settled later``, ``Settled 6 ea of build B-7's shortfall``.
     shortfall_note: str = ""
+    #: The lines with their costs and values, and the movement's exact value: the sum of its
+    #: lines' (None if any line's cost is unknown; 0 for a build that found nothing in stock).
+    lines: list[LineCost] = field(default_factory=list)
+    value: Decimal | None = None
 
 
 def stock_changes(movement: Movement) -> list[Change]:
@@ -106,7 +131,8 @@ def history_rows(movements: Iterable[Movement], *, location_code: str = "") -> l
         if location_code:
             changes = [change for change in changes if change.location.code.lower() == location_code.lower()]
         batches = [(line.batch.label, Quantity(line.quantity, movement.item.unit)) for line in movement.lines.all()]
-        rows.append(HistoryRow(movement, changes, batches, reference_text(movement), shortfall_text(movement)))
+        rows.append(HistoryRow(movement, changes, batches, reference_text(movement), shortfall_text(movement),
+                               line_costs(movement), movement.exact_value))
     return rows
 
 
@@ -136,6 +162,15 @@ class DocumentLine:
     quantity: Quantity
     batches: list[tuple[str, Quantity]]
     shortfall_note: str
+    lines: list[LineCost] = field(default_factory=list)
+    #: The exact value of the movement (None if a line's cost is unknown).
+    value: Decimal | None = None
+
+
+def document_value(lines: Iterable[DocumentLine]) -> Decimal | None:
+    """The total value of one receipt's or build's lines (``document_lines``): the exact sum of
+    their exact values, rounded only when shown; None if any is unknown."""
+    return sum_values(line.value for line in lines)
 
 
 def document_lines(movements: Iterable[Movement]) -> list[DocumentLine]:
@@ -148,6 +183,8 @@ def document_lines(movements: Iterable[Movement]) -> list[DocumentLine]:
             signed_quantity(movement) if movement.kind == Kind.ADJUSTMENT else Quantity(movement.quantity, movement.item.unit),
             [(line.batch.label, Quantity(line.quantity, movement.item.unit)) for line in movement.lines.all()],
             shortfall_text(movement),
+            line_costs(movement),
+            movement.exact_value,
         )
         for movement in movements
     ]
@@ -181,6 +218,15 @@ class BatchRow:
     #: The PO number, or for a batch made by an upward adjustment its reason by label.
     reference: str = ""
 
+    @property
+    def unit_cost(self) -> Decimal | None:
+        return self.batch.unit_cost
+
+    @property
+    def on_hand_value(self) -> Decimal | None:
+        """The exact value of the units on hand (None while the cost is unknown)."""
+        return exact_value(self.batch.on_hand, self.batch.unit_cost)
+
 
 def batch_rows(batches: Iterable[Batch], *, reason_labels: dict[str, str] | None = None) -> list[BatchRow]:
     """Batches from ``lots.selectors.batches()`` (annotated with ``on_hand``). A batch made
@@ -202,6 +248,11 @@ class TraceRow:
     line: MovementLine
     quantity: Quantity
     reference: str
+
+    @property
+    def value(self) -> Decimal | None:
+        """The exact value of the units this line moved (None while the cost is unknown)."""
+        return self.line.exact_value
 
 
 def trace_rows(lines: Iterable[MovementLine]) -> list[TraceRow]:

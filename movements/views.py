@@ -34,6 +34,7 @@ from . import forms
 from .display_rows import (
     batch_rows,
     document_lines,
+    document_value,
     history_rows,
     kind_label,
     reference_text,
@@ -446,6 +447,7 @@ class MovementDocumentView(StaffPageMixin, TemplateView):
             kind_label=kind_label(first),
             title=document_title(first),
             lines=lines,
+            document_value=document_value(lines),
             reference=reference_text(first),
             settlements=settlements,
             shortfalls=shortfall_rows(shortfalls),

@@ -8,18 +8,20 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from hardfin.api.idempotency import idempotent
 from hardfin.api.money import ApiValueField
-from hardfin.api.pagination import PageNumberPagination
+from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.schema import HardfinAutoSchema
 from hardfin.api.views import FirstRendererNegotiation
 from hardfin.errors import InvalidInput
 from hardfin.money import currency
+from hardfin.pagination import InvalidCursor
 from lots.api import BatchViewSet
 from movements.serializers import BatchCostInputSerializer
 from movements.services import SET_UNIT_COST, batch_cost_set
@@ -88,7 +90,24 @@ class BatchCostViewSet(BatchViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=batch.pk)).data)
 
 
-class ValuationPagination(PageNumberPagination):
+class ReportPagination(KeysetPagination):
+    """Keyset pages of a report read in SQL (``{"next", "previous", "results"}``, no count, as
+    the stock list): ``paginate_report`` hands the cursor and the page size to the report,
+    which reads just that page."""
+
+    def paginate_report(self, read, request):
+        self.request = request
+        if request.query_params.get("page", "1").strip() not in ("", "1"):
+            raise serializers.ValidationError({"page": [self.page_refused_message]})
+        cursor = request.query_params.get(self.cursor_query_param) or None
+        try:
+            self.page = read(cursor, self.get_page_size(request))
+        except InvalidCursor:
+            raise NotFound(self.invalid_cursor_message) from None
+        return self.page.object_list
+
+
+class ValuationPagination(ReportPagination):
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         valuation = self.valuation
@@ -129,7 +148,7 @@ class ValuationView(generics.ListAPIView):
         self.paginator.now = timezone.now()
         valuation = selectors.valuation(as_of=as_of_of(request), scope=scope_of(request))
         self.paginator.valuation = valuation
-        page = self.paginate_queryset(valuation.rows)
+        page = self.paginator.paginate_report(lambda cursor, size: valuation.page(cursor=cursor, size=size), request)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -154,7 +173,7 @@ class ValuationExportView(ExportView):
         return exports.valuation_response(valuation, file_format=self.file_format)
 
 
-class RollforwardPagination(PageNumberPagination):
+class RollforwardPagination(ReportPagination):
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         field = serializers.DateTimeField()
@@ -192,7 +211,7 @@ class RollforwardView(generics.ListAPIView):
         since, until = period_of(request)
         report = selectors.rollforward(since=since, until=until, scope=scope_of(request))
         self.paginator.report = report
-        page = self.paginate_queryset(report.rows)
+        page = self.paginator.paginate_report(lambda cursor, size: report.page(cursor=cursor, size=size), request)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

@@ -26,13 +26,13 @@ class Money(Decimal):
 
 
 def _valuation_rows(valuation: Valuation) -> Iterator[list]:
-    for row in valuation.rows:
+    for row in valuation.iter_rows():
         yield [row.sku, row.item_name, row.location_name, row.quantity, row.unit,
                None if row.value is None else Money(row.value), row.unknown_cost_quantity]
 
 
 def _rollforward_rows(report: Rollforward) -> Iterator[list]:
-    for row in report.rows:
+    for row in report.iter_rows():
         flat = flat_row(row)
         yield [Money(flat[name]) if name.endswith("_value") else flat[name] for name in ROLLFORWARD_HEADER]
 

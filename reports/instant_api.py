@@ -10,15 +10,17 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
 from hardfin.api.fields import ApiQuantityField
 from hardfin.api.money import ApiValueField
-from hardfin.api.pagination import PageNumberPagination
+from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.views import FirstRendererNegotiation
 from hardfin.csv import csv_response
 from hardfin.money import currency
+from hardfin.pagination import InvalidCursor
 from inventory.selectors import STOCK_EXPORT_HEADER
 from inventory.serializers import StockRowSerializer
 from lots.serializers import LotSerializer
@@ -48,7 +50,20 @@ class StockRowAsOfSerializer(StockRowSerializer):
         return data
 
 
-class CurrencyPagination(PageNumberPagination):
+class CurrencyPagination(KeysetPagination):
+    """Keyset pages, as the same paths give without ``as_of`` (``{"next", "previous",
+    "results"}``, no count), read in SQL by the report; ``currency`` on top with values."""
+
+    def paginate_report(self, read, request):
+        self.request = request
+        if request.query_params.get("page", "1").strip() not in ("", "1"):
+            raise serializers.ValidationError({"page": [self.page_refused_message]})
+        try:
+            self.page = read(request.query_params.get(self.cursor_query_param) or None, self.get_page_size(request))
+        except InvalidCursor:
+            raise NotFound(self.invalid_cursor_message) from None
+        return self.page.object_list
+
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         if self.with_value:
@@ -69,17 +84,19 @@ class InstantView(generics.GenericAPIView):
             # Reorder points hold now, not at a past instant: refused rather than ignored.
             raise serializers.ValidationError({"below_minimum": [BELOW_MINIMUM_ALONE]})
 
-    def rows(self):
+    def filters(self) -> dict:
         request = self.request
-        as_of = as_of_of(request) or timezone.now()
-        include_empty = request.query_params.get("include_empty", "").strip().lower() in YES
-        return selectors.stock_rows_as_of(as_of=as_of, scope=scope_of(request),
-                                          search=request.query_params.get("search", ""), include_empty=include_empty)
+        return {"as_of": as_of_of(request) or timezone.now(), "scope": scope_of(request),
+                "search": request.query_params.get("search", "")}
 
-    def respond(self, items):
+    def include_empty(self) -> bool:
+        return self.request.query_params.get("include_empty", "").strip().lower() in YES
+
+    def respond(self, read):
+        """One page of ``read(cursor, size)`` (a KeysetPage), serialized."""
         with_value = wants_values(self.request)
         self.paginator.with_value = with_value
-        page = self.paginate_queryset(items)
+        page = self.paginator.paginate_report(read, self.request)
         data = self.serializer_class(page, many=True, context={"with_value": with_value}).data
         return self.get_paginated_response(data)
 
@@ -88,24 +105,15 @@ class StockRowsAsOfView(InstantView):
     serializer_class = StockRowAsOfSerializer
 
     def get(self, request, *args, **kwargs):
-        return self.respond(self.rows())
-
-
-def _grouped(rows, key):
-    groups: dict = {}
-    for row in rows:
-        ident = getattr(row, key)
-        group = groups.setdefault(ident.pk, {"row": row, "quantity": 0, "count": 0, "holding": None, "rows": []})
-        group["quantity"] += row.quantity
-        group["count"] += 1 if row.quantity else 0
-        group["rows"].append(row)
-    return groups
+        filters, include_empty = self.filters(), self.include_empty()
+        return self.respond(lambda cursor, size: selectors.stock_rows_as_of_page(
+            **filters, include_empty=include_empty, cursor=cursor, size=size))
 
 
 class GroupSerializer(serializers.Serializer):
     quantity = ApiQuantityField()
-    value = ApiValueField()
-    unknown_cost_quantity = ApiQuantityField()
+    value = ApiValueField(source="holding.shown_value")
+    unknown_cost_quantity = ApiQuantityField(source="holding.unknown_cost_quantity")
 
     def to_representation(self, group):
         data = super().to_representation(group)
@@ -114,48 +122,36 @@ class GroupSerializer(serializers.Serializer):
         return data
 
 
-def _group_dicts(rows, key):
-    out = []
-    for group in _grouped(rows, key).values():
-        holding = selectors.Holding(0, 0)
-        for row in group["rows"]:
-            holding.quantity += row.holding.quantity
-            holding.value += row.holding.value
-            holding.unknown_cost_quantity += row.holding.unknown_cost_quantity
-        out.append({**group, "value": holding.shown_value, "unknown_cost_quantity": holding.unknown_cost_quantity})
-    return out
-
-
 class ByItemSerializer(GroupSerializer):
     def to_representation(self, group):
-        item = group["row"].item
+        item = group.item
         return {"sku": item.sku, "item_name": item.name, "unit": item.unit, **super().to_representation(group),
-                "locations": group["count"]}
+                "locations": group.count}
 
 
 class ByLocationSerializer(GroupSerializer):
     def to_representation(self, group):
-        location = group["row"].location
+        location = group.location
         return {"location": location.code, "location_name": location.name, **super().to_representation(group),
-                "items": group["count"]}
+                "items": group.count}
 
 
 class StockByItemAsOfView(InstantView):
     serializer_class = ByItemSerializer
 
     def get(self, request, *args, **kwargs):
-        groups = _group_dicts(self.rows(), "item")
-        groups.sort(key=lambda g: g["row"].item.sku.lower())
-        return self.respond(groups)
+        filters = self.filters()
+        return self.respond(lambda cursor, size: selectors.stock_groups_as_of_page(
+            **filters, by="item", cursor=cursor, size=size))
 
 
 class StockByLocationAsOfView(InstantView):
     serializer_class = ByLocationSerializer
 
     def get(self, request, *args, **kwargs):
-        groups = _group_dicts(self.rows(), "location")
-        groups.sort(key=lambda g: g["row"].location.code.lower())
-        return self.respond(groups)
+        filters = self.filters()
+        return self.respond(lambda cursor, size: selectors.stock_groups_as_of_page(
+            **filters, by="location", cursor=cursor, size=size))
 
 
 class StockExportAsOfView(InstantView):
@@ -165,8 +161,21 @@ class StockExportAsOfView(InstantView):
     content_negotiation_class = FirstRendererNegotiation
 
     def get(self, request, *args, **kwargs):
-        rows = ((row.item.sku, row.item.name, row.location.name, row.quantity) for row in self.rows())
-        return csv_response("inventory.csv", STOCK_EXPORT_HEADER, rows)
+        filters, include_empty = self.filters(), self.include_empty()
+
+        def rows():
+            # A page at a time: every row, never all of them in memory.
+            cursor = None
+            while True:
+                page = selectors.stock_rows_as_of_page(**filters, include_empty=include_empty, cursor=cursor,
+                                                       size=2000)
+                for row in page.object_list:
+                    yield row.item.sku, row.item.name, row.location.name, row.quantity
+                if not page.next_cursor:
+                    return
+                cursor = page.next_cursor
+
+        return csv_response("inventory.csv", STOCK_EXPORT_HEADER, rows())
 
 
 class LotsAsOfView(InstantView):
@@ -175,12 +184,18 @@ class LotsAsOfView(InstantView):
     def get(self, request, *args, **kwargs):
         as_of = as_of_of(request) or timezone.now()
         show_empty = request.query_params.get("show_empty", "").strip().lower() in YES
-        lots = selectors.lots_as_of(as_of=as_of, scope=scope_of(request), show_empty=show_empty)
         number = request.query_params.get("batch", "").strip()
-        if number:
-            lots = [lot for lot in lots if number.isdigit() and lot.batch.number == int(number)]
+        scope = scope_of(request)
+        number_value = int(number) if number.isdigit() else (-1 if number else None)
+        if number_value is not None and number_value > 2**31 - 1:
+            number_value = -1  # no batch has such a number: an empty list, never a database error
+
+        def read(cursor, size):
+            return selectors.lots_as_of_page(as_of=as_of, scope=scope, show_empty=show_empty,
+                                             batch_number=number_value, cursor=cursor, size=size)
+
         self.paginator.with_value = wants_values(request)
-        page = self.paginate_queryset(lots)
+        page = self.paginator.paginate_report(read, request)
         return self.get_paginated_response(LotSerializer(page, many=True).data)
 
 

@@ -14,21 +14,31 @@ the state strictly before ``since`` and its closing the state strictly before ``
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import Count, Q, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 
-from hardfin.money import ZERO, round_value, tie_out
+from hardfin.identifiers import has_nul
+from hardfin.money import COST_STEP, ZERO, round_value, tie_out
+from hardfin.pagination import PAGE_SIZE, InvalidCursor, KeysetPage
+from hardfin.quantities import STEP
 from inventory.models import Item, Location
 from inventory.selectors import item_id, location_id
 from lots.models import Batch, Lot
 from movements.models import Movement, MovementLine
 
 Kind = Movement.Kind
+QUANTITY_FIELD = DecimalField(max_digits=15, decimal_places=3)
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,7 @@ class Holding:
         return round_value(self.value)
 
 
-def _line_sums(*, until: datetime | None, inclusive: bool, scope: Scope, by_batch: bool):
+def _line_sums(*, until: datetime | None, inclusive: bool, scope: Scope, by_batch: bool, item_ids=None):
     """Signed sums of ledger lines up to an instant: ``{(item_id, location_id, key): quantity}``
     where key is the batch id (``by_batch``) or the unit cost. Two grouped queries: units in
     (to_location) and units out (from_location)."""
@@ -92,9 +102,11 @@ def _line_sums(*, until: datetime | None, inclusive: bool, scope: Scope, by_batc
     key = "batch_id" if by_batch else "batch__unit_cost"
     sums: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     for side, sign in (("to_location", 1), ("from_location", -1)):
-        rows = _scoped(
-            MovementLine.objects.filter(cut, **{f"{side}__isnull": False}), scope, item="batch__item", location=side
-        ).values_list("batch__item_id", f"{side}_id", key).annotate(quantity=Sum("quantity")).order_by()
+        lines = MovementLine.objects.filter(cut, **{f"{side}__isnull": False})
+        if item_ids is not None:
+            lines = lines.filter(movement__item_id__in=list(item_ids))
+        rows = _scoped(lines, scope, item="batch__item", location=side).values_list(
+            "batch__item_id", f"{side}_id", key).annotate(quantity=Sum("quantity")).order_by()
         for item_id, location_id, layer, quantity in rows:
             sums[item_id, location_id, layer] += sign * quantity
     return sums
@@ -120,11 +132,11 @@ def holdings(*, as_of: datetime | None = None, scope: Scope = Scope()) -> list[H
     return [row for row in rows.values() if row.quantity > 0]
 
 
-def lots_as_of(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool = False) -> list[Lot]:
+def lots_as_of(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool = False, item_ids=None) -> list[Lot]:
     """The lots as they stood at ``as_of``, oldest batch first per item-location (sku, code):
     each a Lot with ``quantity`` as it was then. A lot that did not exist yet is left out; one
     that was empty then only with ``show_empty``."""
-    sums = _line_sums(until=as_of, inclusive=True, scope=scope, by_batch=True)
+    sums = _line_sums(until=as_of, inclusive=True, scope=scope, by_batch=True, item_ids=item_ids)
     wanted = {(batch_id, location_id): quantity for (_, location_id, batch_id), quantity in sums.items()}
     if not wanted:
         return []
@@ -189,46 +201,291 @@ class ValuationRow:
         return self.holding.unknown_cost_quantity
 
 
+#: Half the smallest quantity step: a grouped sum above it holds units. (SQLite sums decimals
+#: as floats, whose last bits must not turn an emptied row into one with units.)
+HOLDS_UNITS = Decimal("0.0005")
+
+
+def _number(value, step: Decimal = STEP) -> Decimal:
+    """A sum or cost read by raw SQL as an exact decimal (SQLite hands floats back)."""
+    if value is None:
+        return None
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(step)
+
+
+def _layers_sql(*, as_of: datetime | None, scope: Scope, item_ids=None, location_ids=None, search: str = ""):
+    """SQL of the units held per item-location and cost layer at ``as_of`` (now when None), one
+    row per lot (now) or per signed ledger line (then): columns ``s_item``, ``s_location``,
+    ``s_cost`` and ``s_quantity``, and its parameters. Compiled by the ORM, so table names and
+    parameter types are the database's own; the callers group it."""
+    if as_of is None:
+        branches = [
+            _scoped(Lot.objects.non_empty(), scope, item="item", location="location")
+            .annotate(s_item=F("item_id"), s_location=F("location_id"), s_cost=F("batch__unit_cost"),
+                      s_quantity=F("quantity"))
+        ]
+    else:
+        branches = []
+        for side, sign in (("to_location", 1), ("from_location", -1)):
+            quantity = F("quantity") if sign > 0 else ExpressionWrapper(-F("quantity"), output_field=QUANTITY_FIELD)
+            branches.append(
+                _scoped(MovementLine.objects.filter(movement__occurred_at__lte=as_of, **{f"{side}__isnull": False}),
+                        scope, item="movement__item", location=side)
+                .annotate(s_item=F("movement__item_id"), s_location=F(f"{side}_id"), s_cost=F("batch__unit_cost"),
+                          s_quantity=quantity)
+            )
+    parts, params = [], []
+    for branch in branches:
+        if search:
+            item = "item" if as_of is None else "movement__item"
+            branch = branch.filter(Q(**{f"{item}__sku__icontains": search}) | Q(**{f"{item}__name__icontains": search}))
+        if item_ids is not None:
+            branch = branch.filter(**{"s_item__in": list(item_ids)})
+        if location_ids is not None:
+            branch = branch.filter(**{"s_location__in": list(location_ids)})
+        try:
+            sql, branch_params = (branch.order_by().values("s_item", "s_location", "s_cost", "s_quantity")
+                                  .query.sql_with_params())
+        except EmptyResultSet:  # a scope that names nothing (``_scoped``'s none())
+            continue
+        parts.append(sql)
+        params.extend(branch_params)
+    if not parts:
+        # The same columns and no rows: no lot has a negative id.
+        sql, params = (Lot.objects.filter(pk__lt=0).annotate(
+            s_item=F("item_id"), s_location=F("location_id"), s_cost=F("batch__unit_cost"), s_quantity=F("quantity"))
+            .order_by().values("s_item", "s_location", "s_cost", "s_quantity").query.sql_with_params())
+        return sql, list(params)
+    return " UNION ALL ".join(parts), params
+
+
+def _fetch(sql: str, params) -> Iterable[tuple]:
+    """The rows of a raw query, fetched a chunk at a time (bounded memory however many)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(2000)
+            if not rows:
+                return
+            yield from rows
+
+
+def _cursor_encode(direction: str, key) -> str:
+    return base64.urlsafe_b64encode(json.dumps([direction, *key]).encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str, size: int):
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
+        raise InvalidCursor(cursor) from error
+    if (not isinstance(decoded, list) or len(decoded) != size + 1 or decoded[0] not in ("n", "p")
+            or not all(isinstance(part, str) and not has_nul(part) for part in decoded[1:])):
+        raise InvalidCursor(cursor)
+    return decoded[0], decoded[1:]
+
+
+def _key_page(source: tuple[str, list], *, by_location: bool, cursor: str | None, size: int,
+              having: str = f"SUM(s.s_quantity) > {HOLDS_UNITS}", extra: tuple[str, list] = ("", [])) -> KeysetPage:
+    """One page of the groups of ``source`` (a raw SQL source and its parameters with columns
+    ``s_item`` and ``s_location``) that pass ``having``: per item-location (``by_location``), in
+    the order of the stock list (sku, then location code), or per item (sku). Keyset paging in
+    SQL: the page is "the next ``size`` groups after the cursor's", so the rows before it are
+    neither returned nor kept, and no query runs per row. Each key is ``(item_id, location_id
+    or None, sku, code or None)``."""
+    sql, params = source
+    columns = ["i.sku", "o.code"] if by_location else ["i.sku"]
+    direction, after = "n", None
+    if cursor:
+        direction, after = _cursor_decode(cursor, len(columns))
+    forward = direction == "n"
+    where, where_params = "", []
+    if after is not None:
+        row = f"({', '.join(columns)})" if by_location else columns[0]
+        mark = f"({', '.join(['%s'] * len(columns))})" if by_location else "%s"
+        where = f"WHERE {row} {'>' if forward else '<'} {mark}"
+        where_params = list(after)
+    order = ", ".join(f"{column} {'ASC' if forward else 'DESC'}" for column in columns)
+    location_join = f"JOIN {Location._meta.db_table} o ON o.id = s.s_location" if by_location else ""
+    group = "s.s_item, s.s_location, i.sku, o.code" if by_location else "s.s_item, i.sku"
+    select = "s.s_item, s.s_location, i.sku, o.code" if by_location else "s.s_item, NULL, i.sku, NULL"
+    query = (
+        f"SELECT {select} FROM ({sql}) s JOIN {Item._meta.db_table} i ON i.id = s.s_item {location_join} "
+        f"{where} GROUP BY {group} HAVING {having}{extra[0]} ORDER BY {order} LIMIT %s"
+    )
+    rows = list(_fetch(query, [*params, *where_params, *extra[1], size + 1]))
+    more = len(rows) > size
+    rows = rows[:size]
+    if not forward:
+        rows.reverse()
+
+    def key(row):
+        return [row[2], row[3]] if by_location else [row[2]]
+
+    next_cursor = previous_cursor = None
+    if rows:
+        if more or not forward:
+            next_cursor = _cursor_encode("n", key(rows[-1]))
+        if (more and not forward) or (forward and after is not None):
+            previous_cursor = _cursor_encode("p", key(rows[0]))
+    elif after is not None:
+        previous_cursor = _cursor_encode("p", after) if forward else None
+        next_cursor = None if forward else _cursor_encode("n", after)
+    return KeysetPage(rows, next_cursor, previous_cursor)
+
+
 @dataclass
+class ValuationTotals:
+    """Every row's figures together: exact value of the known-cost units, units, units of
+    unknown cost, and how many rows hold any of those."""
+
+    value: Decimal = ZERO
+    quantity: Decimal = ZERO
+    unknown_cost_quantity: Decimal = ZERO
+    unknown_cost_quantity_rows: int = 0
+
+
 class Valuation:
-    as_of: datetime | None
-    rows: list[ValuationRow]
+    """Item-location rows with stock > 0 at ``as_of`` (now when None), ordered by sku then
+    location code (as the stock list), each valued at its lots' own batch costs.
+
+    Nothing here holds every row: ``page`` reads one keyset page of rows (a grouped query for
+    its keys, one for their cost layers, one for names), the totals and the by-location figures
+    are grouped aggregates read a chunk at a time, and ``iter_rows`` walks the pages for the
+    downloads. So memory stays bounded and the queries of a page do not grow with its rows."""
+
+    def __init__(self, *, as_of: datetime | None = None, scope: Scope = Scope()):
+        self.as_of, self.scope = as_of, scope
+
+    def _source(self, **ids):
+        return _layers_sql(as_of=self.as_of, scope=self.scope, **ids)
+
+    def _rows_for(self, keys) -> list[ValuationRow]:
+        if not keys:
+            return []
+        item_ids = {key[0] for key in keys}
+        location_ids = {key[1] for key in keys}
+        sql, params = self._source(item_ids=item_ids, location_ids=location_ids)
+        holdings: dict[tuple[int, int], Holding] = {}
+        for item_id, location_id, cost, quantity in _fetch(
+            f"SELECT s.s_item, s.s_location, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s "
+            "GROUP BY s.s_item, s.s_location, s.s_cost", params
+        ):
+            quantity = _number(quantity)
+            if quantity:
+                holdings.setdefault((item_id, location_id), Holding(item_id, location_id)).add(
+                    quantity, _number(cost, COST_STEP))
+        items, locations = _names(item_ids, location_ids)
+        return [
+            ValuationRow(
+                sku=items[item_id].sku, item_name=items[item_id].name, unit=items[item_id].unit,
+                location=locations[location_id].code, location_name=locations[location_id].name,
+                holding=holdings[item_id, location_id],
+            )
+            for item_id, location_id, *_ in keys if (item_id, location_id) in holdings
+        ]
+
+    def page(self, *, cursor: str | None = None, size: int = PAGE_SIZE,
+             unknown_only: bool = False) -> KeysetPage:
+        """One page of rows (``ValuationRow``); ``unknown_only``: only rows holding units of
+        unknown cost. Raises ``InvalidCursor`` for a cursor this list did not hand out."""
+        # The threshold is written into the SQL: SQLite would compare a bound Decimal as text.
+        extra = (f" AND SUM(CASE WHEN s.s_cost IS NULL THEN s.s_quantity ELSE 0 END) > {HOLDS_UNITS}", []) \
+            if unknown_only else ("", [])
+        keys = _key_page(self._source(), by_location=True, cursor=cursor, size=size, extra=extra)
+        keys.object_list = self._rows_for(keys.object_list)
+        return keys
+
+    def iter_rows(self, chunk: int = 2000) -> Iterator[ValuationRow]:
+        """Every row in order, a page at a time."""
+        cursor = None
+        while True:
+            page = self.page(cursor=cursor, size=chunk)
+            yield from page.object_list
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    @property
+    def rows(self) -> list[ValuationRow]:
+        """Every row (small reports and tests; the doors page or stream)."""
+        return list(self.iter_rows())
+
+    @cached_property
+    def totals(self) -> ValuationTotals:
+        sql, params = self._source()
+        totals = ValuationTotals()
+        for cost, quantity in _fetch(f"SELECT s.s_cost, SUM(s.s_quantity) FROM ({sql}) s GROUP BY s.s_cost", params):
+            quantity, cost = _number(quantity), _number(cost, COST_STEP)
+            totals.quantity += quantity
+            if cost is None:
+                totals.unknown_cost_quantity += quantity
+            else:
+                totals.value += quantity * cost
+        [(rows,)] = _fetch(
+            f"SELECT COUNT(*) FROM (SELECT s.s_item FROM ({sql}) s WHERE s.s_cost IS NULL "
+            f"GROUP BY s.s_item, s.s_location HAVING SUM(s.s_quantity) > {HOLDS_UNITS}) t", params)
+        totals.unknown_cost_quantity_rows = rows
+        return totals
 
     @property
     def total_value(self) -> Decimal:
         """All rows' known-cost units, the exact sum rounded once."""
-        return round_value(sum((row.holding.value for row in self.rows), ZERO))
+        return round_value(self.totals.value)
 
     @property
     def total_quantity(self) -> Decimal:
-        return sum((row.quantity for row in self.rows), ZERO)
+        return self.totals.quantity
 
     @property
     def unknown_cost_quantity(self) -> Decimal:
-        return sum((row.unknown_cost_quantity for row in self.rows), ZERO)
+        return self.totals.unknown_cost_quantity
 
     @property
     def unknown_cost_quantity_rows(self) -> int:
-        return sum(1 for row in self.rows if row.unknown_cost_quantity)
+        return self.totals.unknown_cost_quantity_rows
 
-    def by(self, attribute: str) -> list[dict]:
-        """Totals per location (``location``) or per item (``sku``), in that key's order."""
-        groups: dict[str, dict] = {}
-        for row in self.rows:
-            key = getattr(row, attribute)
-            group = groups.setdefault(key, {
-                "key": key, "name": row.location_name if attribute == "location" else row.item_name,
-                "unit": row.unit if attribute == "sku" else "",
-                "quantity": ZERO, "exact": ZERO, "unknown_cost_quantity": ZERO,
-            })
-            group["quantity"] += row.quantity
-            group["exact"] += row.holding.value
-            group["unknown_cost_quantity"] += row.unknown_cost_quantity
-        result = []
-        for group in sorted(groups.values(), key=lambda g: g["key"].lower()):
-            group["value"] = round_value(group.pop("exact"))
-            result.append(group)
-        return result
+    def by_location(self) -> list[dict]:
+        """Totals per location (a handful of rows), in code order: one grouped query read a
+        chunk at a time."""
+        sql, params = self._source()
+        groups: dict[int, dict] = {}
+        for location_id, cost, quantity in _fetch(
+            f"SELECT s.s_location, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s GROUP BY s.s_location, s.s_cost", params
+        ):
+            quantity, cost = _number(quantity), _number(cost, COST_STEP)
+            if quantity:
+                groups.setdefault(location_id, Holding(0, location_id)).add(quantity, cost)
+        locations = {location.id: location for location in Location.objects.filter(id__in=list(groups))}
+        return [
+            {"key": locations[location_id].code, "name": locations[location_id].name, "unit": "",
+             "quantity": holding.quantity, "value": round_value(holding.value),
+             "unknown_cost_quantity": holding.unknown_cost_quantity}
+            for location_id, holding in sorted(groups.items(), key=lambda pair: locations[pair[0]].code.lower())
+            if holding.quantity > 0
+        ]
+
+    def by_item(self, *, cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+        """One keyset page of totals per item (sku order)."""
+        keys = _key_page(self._source(), by_location=False, cursor=cursor, size=size)
+        item_ids = [key[0] for key in keys.object_list]
+        groups: dict[int, Holding] = {}
+        if item_ids:
+            sql, params = self._source(item_ids=item_ids)
+            for item_id, cost, quantity in _fetch(
+                f"SELECT s.s_item, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s GROUP BY s.s_item, s.s_cost", params
+            ):
+                quantity = _number(quantity)
+                if quantity:
+                    groups.setdefault(item_id, Holding(item_id, 0)).add(quantity, _number(cost, COST_STEP))
+        items, _ = _names(item_ids, [])
+        keys.object_list = [
+            {"key": items[item_id].sku, "name": items[item_id].name, "unit": items[item_id].unit,
+             "quantity": groups[item_id].quantity, "value": round_value(groups[item_id].value),
+             "unknown_cost_quantity": groups[item_id].unknown_cost_quantity}
+            for item_id in item_ids if item_id in groups
+        ]
+        return keys
 
 
 def _names(item_ids: Iterable[int], location_ids: Iterable[int]):
@@ -240,19 +497,8 @@ def _names(item_ids: Iterable[int], location_ids: Iterable[int]):
 
 
 def valuation(*, as_of: datetime | None = None, scope: Scope = Scope()) -> Valuation:
-    """Item-location rows with stock > 0 at ``as_of`` (now when None), ordered by sku then
-    location code, each valued at its lots' own batch costs."""
-    found = holdings(as_of=as_of, scope=scope)
-    items, locations = _names((h.item_id for h in found), (h.location_id for h in found))
-    rows = [
-        ValuationRow(
-            sku=items[h.item_id].sku, item_name=items[h.item_id].name, unit=items[h.item_id].unit,
-            location=locations[h.location_id].code, location_name=locations[h.location_id].name, holding=h,
-        )
-        for h in found
-    ]
-    rows.sort(key=lambda row: (row.sku.lower(), row.location.lower()))
-    return Valuation(as_of=as_of, rows=rows)
+    """The valuation at ``as_of`` (now when None) over ``scope``: see ``Valuation``."""
+    return Valuation(as_of=as_of, scope=scope)
 
 
 # --- the rollforward ----------------------------------------------------------------------------
@@ -307,36 +553,24 @@ class RollforwardRow:
         return self.moved or bool(self.quantities["opening"]) or bool(self.quantities["closing"])
 
 
-@dataclass
-class Rollforward:
-    since: datetime
-    until: datetime
-    rows: list[RollforwardRow]
-
-    def totals(self) -> RollforwardRow:
-        total = RollforwardRow(item_id=0, location_id=0)
-        for row in self.rows:
-            for name in COLUMNS:
-                total.quantities[name] += row.quantities[name]
-                total.exact[name] += row.exact[name]
-            total.unknown_cost_quantity += row.unknown_cost_quantity
-        return total
-
-
-def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> Rollforward:
-    """One row per item-location that had stock or a movement in [since, until): quantities
-    of stock levels (a build counts its whole quantity, shortfall included) and values of the
-    lots' units (a settlement's value counts as built). Both identities
-
-        opening + received + adjusted_up + transferred_in
-                − transferred_out − adjusted_down − built − replaced = closing
-
-    hold exactly, for quantities and for values. Four grouped queries and two for names, however
-    many rows."""
-    rows: dict[tuple[int, int], RollforwardRow] = {}
+def _rollforward_sums(rows: dict, *, since: datetime, until: datetime, scope: Scope,
+                      item_ids=None, location_ids=None, grouped: bool = True) -> None:
+    """Add the period's figures into ``rows`` (``{(item_id, location_id): RollforwardRow}``):
+    quantities of stock levels from the movements, values of the lots' units from the lines,
+    per cost layer. ``item_ids``/``location_ids`` narrow it to one page's item-locations;
+    ``grouped=False`` sums every item-location into the row ``(0, 0)`` (the totals), so no
+    query returns a row per item-location. Four grouped queries."""
 
     def row(item_id, location_id) -> RollforwardRow:
-        return rows.setdefault((item_id, location_id), RollforwardRow(item_id, location_id))
+        key = (item_id, location_id) if grouped else (0, 0)
+        return rows.setdefault(key, RollforwardRow(*key))
+
+    def narrowed(queryset, item, side):
+        if item_ids is not None:
+            queryset = queryset.filter(**{f"{item}_id__in": list(item_ids)})
+        if location_ids is not None:
+            queryset = queryset.filter(**{f"{side}_id__in": list(location_ids)})
+        return queryset
 
     before = Q(occurred_at__lt=since)
     during = Q(occurred_at__gte=since, occurred_at__lt=until)
@@ -350,14 +584,16 @@ def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> 
                 for kind in flows if kind != Kind.SETTLEMENT
             },
         }
-        queryset = _scoped(
+        queryset = narrowed(_scoped(
             Movement.objects.filter(occurred_at__lt=until, **{f"{side}__isnull": False}),
             scope, item="item", location=side,
-        )
-        for found in queryset.values("item_id", f"{side}_id").annotate(**sums).order_by():
-            target = row(found["item_id"], found[f"{side}_id"])
+        ), "item", side)
+        found_rows = (queryset.values("item_id", f"{side}_id").annotate(**sums).order_by() if grouped
+                      else [queryset.aggregate(**sums)])
+        for found in found_rows:
+            target = row(found.get("item_id"), found.get(f"{side}_id"))
             target.quantities["opening"] += sign * (found["opening"] or ZERO)
-            target.moved = target.moved or found["moves"] > 0
+            target.moved = target.moved or (found["moves"] or 0) > 0
             for kind, name in flows.items():
                 if kind != Kind.SETTLEMENT:
                     target.quantities[name] += found[f"flow_{kind}"] or ZERO
@@ -371,12 +607,13 @@ def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> 
             },
             "closing": Sum("quantity"),
         }
-        queryset = _scoped(
+        queryset = narrowed(_scoped(
             MovementLine.objects.filter(movement__occurred_at__lt=until, **{f"{side}__isnull": False}),
             scope, item="batch__item", location=side,
-        )
-        for found in queryset.values("batch__item_id", f"{side}_id", "batch__unit_cost").annotate(**sums).order_by():
-            target = row(found["batch__item_id"], found[f"{side}_id"])
+        ), "batch__item", side)
+        group = ("batch__item_id", f"{side}_id", "batch__unit_cost") if grouped else ("batch__unit_cost",)
+        for found in queryset.values(*group).annotate(**sums).order_by().iterator(chunk_size=2000):
+            target = row(found.get("batch__item_id"), found.get(f"{side}_id"))
             cost = found["batch__unit_cost"]
             if cost is None:
                 target.unknown_cost_quantity += sign * (found["closing"] or ZERO)
@@ -390,16 +627,107 @@ def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> 
     for target in rows.values():
         q = target.quantities
         q["closing"] = q["opening"] + sum((sign * q[name] for name, sign in FLOWS), ZERO)
-    shown = [target for target in rows.values() if target.shown]
-    items, locations = _names((r.item_id for r in shown), (r.location_id for r in shown))
-    for target in shown:
-        item, location = items[target.item_id], locations[target.location_id]
-        target.sku, target.item_name, target.unit = item.sku, item.name, item.unit
-        target.location, target.location_name = location.code, location.name
-    shown.sort(key=lambda r: (r.sku.lower(), r.location.lower()))
-    return Rollforward(since=since, until=until, rows=shown)
 
 
+def _rollforward_keys_sql(*, since: datetime, until: datetime, scope: Scope):
+    """SQL of the movements up to ``until``, one signed row per side, for ``_key_page``: columns
+    ``s_item``, ``s_location``, ``s_opening`` and ``s_closing`` (the level change before
+    ``since`` and before ``until``; a settlement changes no level) and ``s_move`` (1 in the
+    period), and its parameters."""
+    parts, params = [], []
+    for side, sign in (("to_location", 1), ("from_location", -1)):
+        signed = F("quantity") if sign > 0 else ExpressionWrapper(-F("quantity"), output_field=QUANTITY_FIELD)
+        level = ~Q(kind=Kind.SETTLEMENT)
+        queryset = _scoped(Movement.objects.filter(occurred_at__lt=until, **{f"{side}__isnull": False}),
+                           scope, item="item", location=side).annotate(
+            s_item=F("item_id"), s_location=F(f"{side}_id"),
+            s_opening=Case(When(level & Q(occurred_at__lt=since), then=signed), default=Value(ZERO),
+                           output_field=QUANTITY_FIELD),
+            s_closing=Case(When(level, then=signed), default=Value(ZERO), output_field=QUANTITY_FIELD),
+            s_move=Case(When(occurred_at__gte=since, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        )
+        try:
+            sql, branch_params = (queryset.order_by().values("s_item", "s_location", "s_opening", "s_closing", "s_move")
+                                  .query.sql_with_params())
+        except EmptyResultSet:
+            continue
+        parts.append(sql)
+        params.extend(branch_params)
+    if not parts:  # a scope that names nothing: the same columns, no rows
+        return "SELECT 0 AS s_item, 0 AS s_location, 0 AS s_opening, 0 AS s_closing, 0 AS s_move WHERE 1 = 0", []
+    return " UNION ALL ".join(parts), params
+
+
+#: A rollforward row is shown when its level opens or closes non-zero, or anything moved.
+ROLLFORWARD_SHOWN = (f"ABS(SUM(s.s_opening)) > {HOLDS_UNITS} OR ABS(SUM(s.s_closing)) > {HOLDS_UNITS} "
+                     "OR SUM(s.s_move) > 0")
+
+
+class Rollforward:
+    """The period report: one row per item-location that had stock or a movement in [since,
+    until), ordered by sku then location code. Like ``Valuation`` it never holds every row:
+    ``page`` reads one keyset page (its keys by a grouped query, then the four grouped queries
+    of ``_rollforward_sums`` for just those item-locations), ``totals`` is the same four
+    queries summed over everything, ``iter_rows`` walks the pages for the downloads."""
+
+    def __init__(self, *, since: datetime, until: datetime, scope: Scope = Scope()):
+        self.since, self.until, self.scope = since, until, scope
+
+    def page(self, *, cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+        keys = _key_page(_rollforward_keys_sql(since=self.since, until=self.until, scope=self.scope),
+                         by_location=True, cursor=cursor, size=size, having=ROLLFORWARD_SHOWN)
+        rows: dict = {}
+        if keys.object_list:
+            _rollforward_sums(rows, since=self.since, until=self.until, scope=self.scope,
+                              item_ids={key[0] for key in keys.object_list},
+                              location_ids={key[1] for key in keys.object_list})
+        items, locations = _names((key[0] for key in keys.object_list), (key[1] for key in keys.object_list))
+        shown = []
+        for item_id, location_id, *_ in keys.object_list:
+            target = rows.get((item_id, location_id)) or RollforwardRow(item_id, location_id)
+            item, location = items[item_id], locations[location_id]
+            target.sku, target.item_name, target.unit = item.sku, item.name, item.unit
+            target.location, target.location_name = location.code, location.name
+            shown.append(target)
+        keys.object_list = shown
+        return keys
+
+    def iter_rows(self, chunk: int = 2000) -> Iterator[RollforwardRow]:
+        cursor = None
+        while True:
+            page = self.page(cursor=cursor, size=chunk)
+            yield from page.object_list
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    @property
+    def rows(self) -> list[RollforwardRow]:
+        """Every row (small reports and tests; the doors page or stream)."""
+        return list(self.iter_rows())
+
+    @cached_property
+    def _totals(self) -> RollforwardRow:
+        rows: dict = {}
+        _rollforward_sums(rows, since=self.since, until=self.until, scope=self.scope, grouped=False)
+        return rows.get((0, 0)) or RollforwardRow(0, 0)
+
+    def totals(self) -> RollforwardRow:
+        """Every row's columns summed (exact), as one row: rows not shown add nothing (no
+        stock at either end and no movement)."""
+        return self._totals
+
+
+def rollforward(*, since: datetime, until: datetime, scope: Scope = Scope()) -> Rollforward:
+    """One row per item-location that had stock or a movement in [since, until): quantities
+    of stock levels (a build counts its whole quantity, shortfall included) and values of the
+    lots' units (a settlement's value counts as built). Both identities
+
+        opening + received + adjusted_up + transferred_in
+                − transferred_out − adjusted_down − built − replaced = closing
+
+    hold exactly, for quantities and for values. See ``Rollforward`` for how it is read."""
+    return Rollforward(since=since, until=until, scope=scope)
 
 
 # --- stock rows at an instant (the doors of /api/stock/ and the inventory page) -------------
@@ -443,6 +771,218 @@ def stock_rows_as_of(*, as_of: datetime, scope: Scope = Scope(), search: str = "
         rows.append(StockRowAsOf(item, location, levels[item_id, location_id], holding))
     rows.sort(key=lambda row: (row.item.sku.lower(), row.location.code.lower()))
     return rows
+
+
+def lots_as_of_page(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool = False, batch_number=None,
+                    cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+    """One keyset page of ``lots_as_of`` (sku, location code, then batch: FIFO per
+    item-location), read in SQL: a grouped query over the ledger lines up to ``as_of`` picks the
+    page's lots, which are then loaded with their quantity as it was. ``batch_number`` narrows
+    it to that batch number. Raises ``InvalidCursor``."""
+    parts, params = [], []
+    for side, sign in (("to_location", 1), ("from_location", -1)):
+        signed = F("quantity") if sign > 0 else ExpressionWrapper(-F("quantity"), output_field=QUANTITY_FIELD)
+        lines = _scoped(MovementLine.objects.filter(movement__occurred_at__lte=as_of, **{f"{side}__isnull": False}),
+                        scope, item="movement__item", location=side)
+        if batch_number is not None:
+            lines = lines.filter(batch__number=batch_number)
+        lines = lines.annotate(s_item=F("movement__item_id"), s_location=F(f"{side}_id"), s_batch=F("batch_id"),
+                               s_quantity=signed)
+        try:
+            sql, branch_params = lines.order_by().values("s_item", "s_location", "s_batch", "s_quantity").query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        parts.append(sql)
+        params.extend(branch_params)
+    if not parts:
+        return KeysetPage([], None, None)
+    direction, after = "n", None
+    if cursor:
+        direction, after = _cursor_decode(cursor, 3)
+        if not after[2].isdigit():
+            raise InvalidCursor(cursor)
+        after = [after[0], after[1], int(after[2])]
+    forward = direction == "n"
+    where = f"WHERE (i.sku, o.code, s.s_batch) {'>' if forward else '<'} (%s, %s, %s)" if after else ""
+    order = ", ".join(f"{column} {'ASC' if forward else 'DESC'}" for column in ("i.sku", "o.code", "s.s_batch"))
+    having = "1 = 1" if show_empty else f"SUM(s.s_quantity) > {HOLDS_UNITS}"
+    rows = list(_fetch(
+        f"SELECT s.s_batch, s.s_location, i.sku, o.code, SUM(s.s_quantity) FROM ({' UNION ALL '.join(parts)}) s "
+        f"JOIN {Item._meta.db_table} i ON i.id = s.s_item JOIN {Location._meta.db_table} o ON o.id = s.s_location "
+        f"{where} GROUP BY s.s_batch, s.s_location, i.sku, o.code HAVING {having} ORDER BY {order} LIMIT %s",
+        [*params, *(after or []), size + 1]))
+    more = len(rows) > size
+    rows = rows[:size]
+    if not forward:
+        rows.reverse()
+    found = {
+        (lot.batch_id, lot.location_id): lot
+        for lot in Lot.objects.filter(batch_id__in={row[0] for row in rows}, location_id__in={row[1] for row in rows})
+        .select_related("batch", "batch__supplier", "item", "location")
+    }
+    lots = []
+    for batch_id, location_id, _, _, quantity in rows:
+        lot = found[batch_id, location_id]
+        lot.quantity = _number(quantity)
+        lots.append(lot)
+
+    def key(row):
+        return [row[2], row[3], str(row[0])]
+
+    next_cursor = previous_cursor = None
+    if rows:
+        if more or not forward:
+            next_cursor = _cursor_encode("n", key(rows[-1]))
+        if (more and not forward) or (forward and after is not None):
+            previous_cursor = _cursor_encode("p", key(rows[0]))
+    return KeysetPage(lots, next_cursor, previous_cursor)
+
+
+def _levels_sql(*, as_of: datetime, scope: Scope, search: str = "", item_ids=None, location_ids=None):
+    """SQL of the movements up to ``as_of``, one signed row per side: columns ``s_item``,
+    ``s_location`` and ``s_level`` (the change of that stock level; a settlement changes
+    none), for ``_key_page`` and the grouped level sums, and its parameters."""
+    parts, params = [], []
+    for side, sign in (("to_location", 1), ("from_location", -1)):
+        signed = F("quantity") if sign > 0 else ExpressionWrapper(-F("quantity"), output_field=QUANTITY_FIELD)
+        queryset = _scoped(Movement.objects.filter(occurred_at__lte=as_of, **{f"{side}__isnull": False}),
+                           scope, item="item", location=side)
+        if search:
+            queryset = queryset.filter(Q(item__sku__icontains=search) | Q(item__name__icontains=search))
+        if item_ids is not None:
+            queryset = queryset.filter(item_id__in=list(item_ids))
+        if location_ids is not None:
+            queryset = queryset.filter(**{f"{side}_id__in": list(location_ids)})
+        queryset = queryset.annotate(
+            s_item=F("item_id"), s_location=F(f"{side}_id"),
+            s_level=Case(When(~Q(kind=Kind.SETTLEMENT), then=signed), default=Value(ZERO), output_field=QUANTITY_FIELD),
+        )
+        try:
+            sql, branch_params = queryset.order_by().values("s_item", "s_location", "s_level").query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        parts.append(sql)
+        params.extend(branch_params)
+    if not parts:
+        return "SELECT 0 AS s_item, 0 AS s_location, 0 AS s_level WHERE 1 = 0", []
+    return " UNION ALL ".join(parts), params
+
+
+def _level_having(include_empty: bool) -> str:
+    """Rows at 0 only with ``include_empty`` (those the ledger had touched by then)."""
+    return "1 = 1" if include_empty else f"ABS(SUM(s.s_level)) > {HOLDS_UNITS}"
+
+
+def stock_rows_as_of_page(*, as_of: datetime, scope: Scope = Scope(), search: str = "", include_empty: bool = False,
+                          cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+    """One keyset page of ``stock_rows_as_of`` (sku, then location code), read in SQL: a grouped
+    query over the movements picks the page's item-locations, then their levels and their lots'
+    cost layers are summed for those only. Raises ``InvalidCursor``."""
+    search = search.strip()
+    keys = _key_page(_levels_sql(as_of=as_of, scope=scope, search=search), by_location=True, cursor=cursor,
+                     size=size, having=_level_having(include_empty))
+    pairs = [(key[0], key[1]) for key in keys.object_list]
+    keys.object_list = _stock_rows_for(pairs, as_of=as_of, scope=scope)
+    return keys
+
+
+def stock_rows_of_items(*, as_of: datetime, item_ids, scope: Scope = Scope(), include_empty: bool = False,
+                        search: str = "") -> list[StockRowAsOf]:
+    """The item-location rows of ``item_ids`` at ``as_of`` (one page of the inventory by item),
+    in sku then location code order."""
+    if not item_ids:
+        return []
+    sql, params = _levels_sql(as_of=as_of, scope=scope, search=search.strip(), item_ids=item_ids)
+    pairs = [(item_id, location_id) for item_id, location_id, *_ in _fetch(
+        f"SELECT s.s_item, s.s_location, i.sku, o.code FROM ({sql}) s JOIN {Item._meta.db_table} i ON i.id = s.s_item "
+        f"JOIN {Location._meta.db_table} o ON o.id = s.s_location GROUP BY s.s_item, s.s_location, i.sku, o.code "
+        f"HAVING {_level_having(include_empty)} ORDER BY i.sku, o.code", params)]
+    return _stock_rows_for(pairs, as_of=as_of, scope=scope)
+
+
+def _stock_rows_for(pairs, *, as_of, scope) -> list[StockRowAsOf]:
+    if not pairs:
+        return []
+    item_ids, location_ids = {p[0] for p in pairs}, {p[1] for p in pairs}
+    sql, params = _levels_sql(as_of=as_of, scope=scope, item_ids=item_ids, location_ids=location_ids)
+    levels = {(item_id, location_id): _number(level) for item_id, location_id, level in _fetch(
+        f"SELECT s.s_item, s.s_location, SUM(s.s_level) FROM ({sql}) s GROUP BY s.s_item, s.s_location", params)}
+    sql, params = _layers_sql(as_of=as_of, scope=scope, item_ids=item_ids, location_ids=location_ids)
+    holdings: dict[tuple[int, int], Holding] = {}
+    for item_id, location_id, cost, quantity in _fetch(
+        f"SELECT s.s_item, s.s_location, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s "
+        "GROUP BY s.s_item, s.s_location, s.s_cost", params
+    ):
+        quantity = _number(quantity)
+        if quantity:
+            holdings.setdefault((item_id, location_id), Holding(item_id, location_id)).add(
+                quantity, _number(cost, COST_STEP))
+    items, locations = _names(item_ids, location_ids)
+    return [
+        StockRowAsOf(items[item_id], locations[location_id], levels.get((item_id, location_id), ZERO),
+                     holdings.get((item_id, location_id)) or Holding(item_id, location_id))
+        for item_id, location_id in pairs
+    ]
+
+
+@dataclass
+class StockGroupAsOf:
+    """One item (or one location) at an instant: its rows' quantity together, how many rows
+    hold stock, and their lots' value."""
+
+    item: Item | None
+    location: Location | None
+    quantity: Decimal
+    count: int
+    holding: Holding
+
+
+def stock_groups_as_of_page(*, as_of: datetime, by: str, scope: Scope = Scope(), search: str = "",
+                            cursor: str | None = None, size: int = PAGE_SIZE,
+                            include_empty: bool = False) -> KeysetPage:
+    """Stock at an instant by item (``by="item"``: one keyset page in sku order, read in SQL)
+    or by location (every location, a handful of rows: one page). Each group counts the
+    item-locations with a non-zero level (``locations`` or ``items``)."""
+    search = search.strip()
+    sql, params = _levels_sql(as_of=as_of, scope=scope, search=search)
+    # The item-locations holding stock (or short) then: a group is made of those.
+    held = (f"SELECT s.s_item, s.s_location, SUM(s.s_level) AS s_level FROM ({sql}) s "
+            f"GROUP BY s.s_item, s.s_location HAVING {_level_having(include_empty)}", params)
+    if by == "item":
+        keys = _key_page(held, by_location=False, cursor=cursor, size=size, having="1 = 1")
+        ids = [key[0] for key in keys.object_list]
+        group_ids, narrow = ids, {"item_ids": ids}
+    else:
+        if cursor:
+            raise InvalidCursor(cursor)
+        keys, narrow = KeysetPage([], None, None), {}
+    sql, params = _levels_sql(as_of=as_of, scope=scope, search=search, **narrow)
+    column = "s_item" if by == "item" else "s_location"
+    levels: dict[int, list] = {}
+    for key, level in _fetch(
+        f"SELECT t.{column}, t.level FROM (SELECT s.s_item, s.s_location, SUM(s.s_level) AS level FROM ({sql}) s "
+        f"GROUP BY s.s_item, s.s_location HAVING ABS(SUM(s.s_level)) > {HOLDS_UNITS}) t", params
+    ):
+        entry = levels.setdefault(key, [ZERO, 0])
+        entry[0] += _number(level)
+        entry[1] += 1
+    sql, params = _layers_sql(as_of=as_of, scope=scope, search=search, **narrow)
+    holdings: dict[int, Holding] = {}
+    for key, cost, quantity in _fetch(
+        f"SELECT s.{column}, s.s_cost, SUM(s.s_quantity) FROM ({sql}) s GROUP BY s.{column}, s.s_cost", params
+    ):
+        quantity = _number(quantity)
+        if quantity:
+            holdings.setdefault(key, Holding(0, 0)).add(quantity, _number(cost, COST_STEP))
+    if by == "item":
+        items, _ = _names(group_ids, [])
+        keys.object_list = [StockGroupAsOf(items[i], None, levels.get(i, [ZERO, 0])[0], levels.get(i, [ZERO, 0])[1],
+                                           holdings.get(i) or Holding(0, 0)) for i in group_ids]
+        return keys
+    locations = {location.id: location for location in Location.objects.filter(id__in=list(levels))}
+    groups = [StockGroupAsOf(None, locations[i], levels[i][0], levels[i][1], holdings.get(i) or Holding(0, 0))
+              for i in sorted(levels, key=lambda i: locations[i].code)]
+    return KeysetPage(groups, None, None)
 
 
 # --- recall trace -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views import View
@@ -15,7 +14,7 @@ from hardfin.csv import csv_response
 from hardfin.errors import InvalidInput
 from hardfin.money import ZERO, currency
 from hardfin.pages import StaffPageMixin
-from hardfin.pagination import PAGE_SIZE, paginate
+from hardfin.pagination import InvalidCursor, paginate
 from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
 from inventory.models import Location
 from inventory.selectors import STOCK_EXPORT_HEADER
@@ -27,9 +26,17 @@ from .selectors import COLUMNS
 
 
 def _query(request, **changes) -> str:
+    """The query without its page (``changes`` set or, given None, drop parameters)."""
     query = {key: value for key, value in request.GET.items() if key != "page"}
     query.update(changes)
-    return urlencode(query)
+    return urlencode({key: value for key, value in query.items() if value is not None})
+
+
+def _keyset(read, cursor: str | None):
+    try:
+        return read(cursor or None)
+    except InvalidCursor:
+        return read(None)
 
 
 class ValuationPageView(StaffPageMixin, TemplateView):
@@ -54,12 +61,15 @@ class ValuationPageView(StaffPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         report = self.report
+        # Keyset pages read in SQL (the rows before a page are never read): a cursor another
+        # list handed out, or an edited one, starts the list again.
         context.update(
-            form=self.form, report=report, currency=currency(), page=paginate(self.request, report.rows),
-            by_location=report.by("location"),
-            by_item=Paginator(report.by("sku"), PAGE_SIZE).get_page(self.request.GET.get("items_page")),
-            query=_query(self.request),
-            unknown_rows=[row for row in report.rows if row.unknown_cost_quantity][:50],
+            form=self.form, report=report, currency=currency(),
+            page=_keyset(lambda cursor: report.page(cursor=cursor), self.request.GET.get("cursor")),
+            by_location=report.by_location(),
+            by_item=_keyset(lambda cursor: report.by_item(cursor=cursor), self.request.GET.get("items_cursor")),
+            query=_query(self.request, cursor=None, items_cursor=None),
+            unknown_rows=report.page(size=50, unknown_only=True).object_list if report.unknown_cost_quantity_rows else [],
         )
         return context
 
@@ -85,8 +95,9 @@ class RollforwardPageView(StaffPageMixin, TemplateView):
         totals = report.totals()
         values = totals.values
         context.update(
-            form=self.form, report=report, currency=currency(), page=paginate(self.request, report.rows),
-            columns=COLUMNS, query=_query(self.request),
+            form=self.form, report=report, currency=currency(),
+            page=_keyset(lambda cursor: report.page(cursor=cursor), self.request.GET.get("cursor")),
+            columns=COLUMNS, query=_query(self.request, cursor=None),
             totals=[(name, totals.quantities[name], values[name]) for name in COLUMNS],
             unknown_total=totals.unknown_cost_quantity,
         )
@@ -170,6 +181,12 @@ class InventoryAsOfView(AsOfMixin, StaffPageMixin, TemplateView):
         as_of, error = self.instant()
         filters = self.filters()
         view = "location" if self.request.GET.get("view") == "location" else "item"
+        if view == "item":
+            # One keyset page of items read in SQL, then just their rows and lots.
+            page = self.items_page(as_of=as_of, filters=filters)
+            context.update(view=view, as_of=as_of, as_of_error=error, filters=filters, page=page,
+                           locations=Location.objects.order_by("code"), query=_query(self.request, cursor=None))
+            return context
         rows = self.rows_with_lots(as_of=as_of, filters=filters)
         groups: dict = {}
         for row in rows:
@@ -182,6 +199,30 @@ class InventoryAsOfView(AsOfMixin, StaffPageMixin, TemplateView):
         context.update(view=view, as_of=as_of, as_of_error=error, filters=filters, page=page,
                        locations=Location.objects.order_by("code"), query=_query(self.request))
         return context
+
+
+    def items_page(self, *, as_of, filters):
+        scope = selectors.Scope(item=filters["item"], location=filters["location"])
+        page = _keyset(lambda cursor: selectors.stock_groups_as_of_page(
+            as_of=as_of, by="item", scope=scope, search=filters["search"], include_empty=filters["include_empty"],
+            cursor=cursor), self.request.GET.get("cursor"))
+        item_ids = [group.item.pk for group in page.object_list]
+        rows = selectors.stock_rows_of_items(as_of=as_of, item_ids=item_ids, scope=scope,
+                                             include_empty=filters["include_empty"], search=filters["search"])
+        lots: dict = {}
+        for lot in selectors.lots_as_of(as_of=as_of, scope=scope, show_empty=filters["show_empty"], item_ids=item_ids):
+            lots.setdefault((lot.item_id, lot.location_id), []).append(lot)
+        by_item: dict = {}
+        for row in rows:
+            row.lots = lots.get((row.item.pk, row.location.pk), [])
+            by_item.setdefault(row.item.pk, []).append(row)
+        page.object_list = [
+            {"key": group.item, "rows": by_item.get(group.item.pk, []),
+             "quantity": sum((row.quantity for row in by_item.get(group.item.pk, [])), ZERO),
+             "value": sum((row.holding.value for row in by_item.get(group.item.pk, [])), ZERO)}
+            for group in page.object_list
+        ]
+        return page
 
 
 class InventoryExportAsOfView(AsOfMixin, StaffPageMixin, View):

@@ -362,3 +362,25 @@ def test_admin_page_is_for_managers(role, request, catalog):
     assert client.get(admin_url(Movement, "opening_balances")).status_code == expected
     assert upload(client, OPENING).status_code == expected
     assert snapshot() == before
+
+
+def test_the_admin_preview_shows_each_rows_unit_cost_and_value(catalog, manager, item, chicago):
+    client = signed_in(manager)
+    preview = upload(client, "sku,location,quantity,supplier,po_number,received_at,unit_cost\n"
+                             "LDR-4.1,CHI,100,ACME,PO-1001,2024-01-15,10.005\n"
+                             "LDR-4.1,CHI,3,ACME,,,\n"
+                             "CBL-7,MKE,12.5,,,,0.1\n"
+                             "CBL-7,MKE,1,,,,\n")
+    assert [(row["row"], row["unit_cost"], row["value"]) for row in preview.context["balances"]] == [
+        (1, "10.0050", "1,000.50"),
+        (2, "unknown", ""),  # a receipt without a cost: unknown until the invoice comes
+        (3, "0.1000", "1.25"),
+        (4, "newest known", ""),  # an adjustment without one takes the item's newest known cost
+    ]
+    page = preview.content.decode()
+    assert "<th>Unit cost (USD)</th><th>Value (USD)</th>" in page
+    assert "Value of the rows with a unit cost: 1,001.75 USD." in page
+    assert not Movement.objects.exists()
+    confirm(client, preview)
+    assert sorted(Movement.objects.values_list("lines__batch__unit_cost", flat=True), key=str) == sorted(
+        [Decimal("10.0050"), None, Decimal("0.1000"), Decimal("0.1000")], key=str)

@@ -330,8 +330,8 @@ def test_a_receipt_links_to_its_document_from_the_success_message(client, item, 
     assert re.search(r"Type Receipt Recorded \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC By olivia "
                      r"Received at Chicago Warehouse CHI Supplier Acme Sensors ACME PO number PO-5 Shipment S-2", facts)
     assert texts(document, "tr", class_="document-line") == [
-        "1 LDR-4.1 Lidar unit 4.1 100 ea batch 0001: 100 ea",
-        "2 CBL-9 Cable 12.5 m batch 0001: 12.5 m",
+        "1 LDR-4.1 Lidar unit 4.1 100 ea batch 0001: 100 ea unknown unknown",
+        "2 CBL-9 Cable 12.5 m batch 0001: 12.5 m unknown unknown",
     ]
     # Any line's address opens the same document.
     second = Movement.objects.filter(kind="receipt").order_by("id").last()
@@ -347,9 +347,9 @@ def test_two_receipts_of_the_same_po_are_two_documents(client, item, chicago, su
     first, second = Movement.objects.order_by("id")
     client.force_login(operator)
     assert texts(client.get(f"/movements/{first.pk}/"), "tr", class_="document-line") == [
-        "1 LDR-4.1 Lidar unit 4.1 1 ea batch 0001: 1 ea"]
+        "1 LDR-4.1 Lidar unit 4.1 1 ea batch 0001: 1 ea unknown unknown"]
     assert texts(client.get(f"/movements/{second.pk}/"), "tr", class_="document-line") == [
-        "1 LDR-4.1 Lidar unit 4.1 2 ea batch 0002: 2 ea"]
+        "1 LDR-4.1 Lidar unit 4.1 2 ea batch 0002: 2 ea unknown unknown"]
 
 
 def test_a_short_build_document_shows_its_shortfalls_and_their_settlements(client, stocked, chicago, milwaukee,
@@ -362,8 +362,9 @@ def test_a_short_build_document_shows_its_shortfalls_and_their_settlements(clien
     document = client.get(f"/movements/{build.movements[1].pk}/")
     assert texts(document, "h1") == ["Build WO-1"]
     assert texts(document, "tr", class_="document-line") == [
-        "1 LDR-4.1 Lidar unit 4.1 160 ea Built 160 ea, 5 ea short — still open batch 0002: 155 ea",
-        "2 BRK-2 Bracket 3 ea Built 3 ea, 3 ea short — settled later none in stock",
+        "1 LDR-4.1 Lidar unit 4.1 160 ea Built 160 ea, 5 ea short — still open batch 0002: 155 ea unknown unknown",
+        # Nothing in stock: the build line moved no units, so no value.
+        "2 BRK-2 Bracket 3 ea Built 3 ea, 3 ea short — settled later none in stock — 0.00",
     ]
     assert texts(document, "tr", class_="shortfall") == [
         "LDR-4.1 5 ea 0 ea 5 ea open",
@@ -389,7 +390,7 @@ def test_a_build_and_a_replacement_link_to_their_documents(client, stocked, mana
     assert f'<a href="/movements/{replacement.pk}/">Open the replacement record</a>' in html_of(response)
     document = client.get(f"/movements/{replacement.pk}/")
     assert texts(document, "h1") == ["Replacement on asset TRUCK-7"]
-    assert texts(document, "tr", class_="document-line") == ["1 LDR-4.1 Lidar unit 4.1 2 ea batch 0002: 2 ea"]
+    assert texts(document, "tr", class_="document-line") == ["1 LDR-4.1 Lidar unit 4.1 2 ea batch 0002: 2 ea unknown unknown"]
 
 
 def test_an_adjustment_document_shows_its_direction_and_reason(client, stocked, milwaukee, manager):
@@ -399,7 +400,7 @@ def test_an_adjustment_document_shows_its_direction_and_reason(client, stocked, 
     document = client.get(f"/movements/{down.pk}/")
     assert texts(document, "h1") == [f"Adjustment down #{down.pk}"]
     assert "Reason Damaged" in texts(document, "dl", class_="facts")[0]
-    assert texts(document, "tr", class_="document-line") == ["1 LDR-4.1 Lidar unit 4.1 -5 ea batch 0001: 5 ea"]
+    assert texts(document, "tr", class_="document-line") == ["1 LDR-4.1 Lidar unit 4.1 -5 ea batch 0001: 5 ea unknown unknown"]
 
 
 def test_an_unknown_movement_is_404(client, stocked, operator):
@@ -522,7 +523,7 @@ def test_batches_made_by_adjustments_show_the_reason_label_not_its_code(client, 
     trace = client.get("/items/LDR-4.1/batches/0001/")
     assert "PO / reference PO PO-1001" in text(trace) or "PO / reference PO-1001" in text(trace)
     rows = texts(trace, "tr")[1:]
-    assert rows[-1].endswith("Adjustment down 1 ea Milwaukee Operations Center — Damaged manny")
+    assert rows[-1].endswith("Adjustment down 1 ea Milwaukee Operations Center — Damaged manny unknown")
     found = client.get("/items/LDR-4.1/batches/0003/")
     assert "PO / reference Found" in text(found)
 

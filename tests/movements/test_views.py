@@ -319,14 +319,14 @@ def test_history_lists_every_movement_oldest_first_with_signed_quantities(client
     response = client.get(HISTORY)
     rows = history_rows(response)
     assert len(rows) == 4
-    assert rows[0].endswith("Receipt +100 ea CHI — Chicago Warehouse 0001: 100 ea PO PO-1001 — olivia")
+    assert rows[0].endswith("Receipt +100 ea CHI — Chicago Warehouse 0001: 100 ea PO PO-1001 — olivia unknown unknown")
     assert rows[1].endswith(
-        "Transfer -25 ea CHI +25 ea MKE Chicago Warehouse Milwaukee Operations Center 0001: 25 ea — — olivia"
+        "Transfer -25 ea CHI +25 ea MKE Chicago Warehouse Milwaukee Operations Center 0001: 25 ea — — olivia unknown unknown"
     )
-    assert rows[2].endswith("Receipt +200 ea CHI — Chicago Warehouse 0002: 200 ea PO PO-1002 — olivia")
+    assert rows[2].endswith("Receipt +200 ea CHI — Chicago Warehouse 0002: 200 ea PO PO-1002 — olivia unknown unknown")
     assert rows[3].endswith(
         "Transfer -120 ea CHI +120 ea MKE Chicago Warehouse Milwaukee Operations Center "
-        "0001: 75 ea, 0002: 45 ea — — olivia"
+        "0001: 75 ea, 0002: 45 ea — — olivia 0001: unknown 0002: unknown unknown"
     )
     assert "4 movements, oldest first" in text(response)
 
@@ -342,19 +342,19 @@ def test_history_shows_reasons_references_and_settlements(
     rows = history_rows(client.get(HISTORY))
     assert rows[4].endswith(
         "Adjustment down -1 ea MKE Milwaukee Operations Center — 0001: 1 ea — "
-        "Other (explain in the note): Dropped it manny"
+        "Other (explain in the note): Dropped it manny unknown unknown"
     )
     assert rows[5].endswith(
-        "Build -160 ea CHI Built 160 ea, 5 ea short — settled later Chicago Warehouse — 0002: 155 ea Build WO-1 — manny"
+        "Build -160 ea CHI Built 160 ea, 5 ea short — settled later Chicago Warehouse — 0002: 155 ea Build WO-1 — manny unknown unknown"
     )
     assert rows[6].endswith(
-        "Transfer -10 ea MKE +10 ea CHI Milwaukee Operations Center Chicago Warehouse 0001: 10 ea VAN-2 — manny"
+        "Transfer -10 ea MKE +10 ea CHI Milwaukee Operations Center Chicago Warehouse 0001: 10 ea VAN-2 — manny unknown unknown"
     )
     # The units that arrived paid the build's shortfall: no change to Chicago's stock level,
     # and the row says how many units settled it.
     assert rows[7].endswith(
         "Settlement Settled 5 ea of the shortfall of build WO-1 Chicago Warehouse — 0001: 5 ea "
-        "Shortfall of build WO-1 settled — manny"
+        "Shortfall of build WO-1 settled — manny unknown unknown"
     )
 
 
@@ -447,7 +447,7 @@ def test_batches_tab_lists_each_batch_with_what_is_left(client, item, ldr_worked
         "Batch 0002 Receipt Acme Sensors PO-1002",
         "Batch 0003 Adjustment — Found",
     ]
-    assert [row.rsplit(" ", 4)[1:] for row in rows] == [
+    assert [row.rsplit(" ", 6)[1:5] for row in rows] == [
         ["100", "ea", "100", "ea"], ["200", "ea", "200", "ea"], ["3", "ea", "3", "ea"],
     ]
     assert 'href="/items/LDR-4.1/batches/0001/"' in html_of(response)
@@ -460,9 +460,9 @@ def test_a_batch_trace_shows_where_its_units_went(client, ldr_worked_example, op
     assert "Received quantity 100 ea On hand 100 ea" in text(response)
     rows = [row.split(" ", 3)[3] for row in texts(response, "tr")[1:]]  # after "date time zone"
     assert rows == [
-        "Receipt 100 ea — Chicago Warehouse PO PO-1001 olivia",
-        "Transfer 25 ea Chicago Warehouse Milwaukee Operations Center — olivia",
-        "Transfer 75 ea Chicago Warehouse Milwaukee Operations Center — olivia",
+        "Receipt 100 ea — Chicago Warehouse PO PO-1001 olivia unknown",
+        "Transfer 25 ea Chicago Warehouse Milwaukee Operations Center — olivia unknown",
+        "Transfer 75 ea Chicago Warehouse Milwaukee Operations Center — olivia unknown",
     ]
 
 
