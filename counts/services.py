@@ -62,7 +62,10 @@ def check_counted(value, *, item: Item, field: str = "counted") -> Decimal:
 
 def _locked(count: Count) -> Count:
     """The count's row, locked, as it is now; refused unless it is open."""
-    locked = Count.objects.select_for_update().select_related("location").get(pk=count.pk)
+    # Only the count's own row, and FOR NO KEY UPDATE: a plain FOR UPDATE joined to the
+    # location would lock the location's row too, and every movement there (whose rows refer to
+    # it) would wait for this count while it waits for their stock levels — a deadlock.
+    locked = Count.objects.select_for_update(of=("self",), no_key=True).select_related("location").get(pk=count.pk)
     if not locked.is_open:
         raise CountClosed(f"Count {locked.pk} is {locked.get_status_display().lower()}; it can no longer change.")
     return locked
@@ -256,7 +259,8 @@ _UNSET = object()
 def reorder_point_update(*, reorder_point: ReorderPoint, user, minimum=_UNSET, target=_UNSET) -> ReorderPoint:
     """Change the minimum and/or the target (``None`` removes the target)."""
     _require(user, CHANGE_REORDER, "change reorder points")
-    point = ReorderPoint.objects.select_for_update().select_related("item", "location").get(pk=reorder_point.pk)
+    point = (ReorderPoint.objects.select_for_update(of=("self",), no_key=True).select_related("item", "location")
+             .get(pk=reorder_point.pk))  # its own row only, as in ``_locked``
     point.minimum, point.target = _check_levels(
         point.item,
         point.minimum if minimum is _UNSET else minimum,

@@ -72,3 +72,45 @@ def test_posting_while_stock_moves_stays_conserved():
     assert not any(isinstance(result, BaseException) and not isinstance(result, InsufficientStock)
                    for result in results), results
     assert list(reconcile()) == []
+
+
+def test_a_count_being_worked_on_does_not_hold_up_movements_at_its_location():
+    """While a count's row is locked (entering, posting), movements at its location are still
+    recorded: the lock is the count's row alone, not the location row every movement refers to.
+    (A lock on the location made a post and a transfer wait for each other — a deadlock.)"""
+    from django.db import transaction
+
+    from counts.services import _locked
+
+    manager = UserFactory(groups=["Managers"])
+    chicago, milwaukee = LocationFactory(code="CHI"), LocationFactory(code="MKE")
+    item = ItemFactory()
+    receipt_create(supplier=SupplierFactory(), location=chicago, po_number="PO", lines=[Line(item, "10")],
+                   user=manager)
+    count = count_start(location=chicago, user=manager)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_count():
+        try:
+            with transaction.atomic():
+                _locked(count)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_count)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")
+        try:
+            transfer_create(item=item, source=chicago, destination=milwaukee, quantity="2", user=manager)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+    finally:
+        release.set()
+        holder.join()
+    assert chicago.stock_levels.get(item=item).quantity == 8
