@@ -14,12 +14,14 @@ from movements.models import Movement
 from movements.services import Line, receipt_create, transfer_create
 
 
-def receive(item, location, quantity, *, supplier, user, po_number="PO-1", **options) -> Movement:
-    """Receive ``quantity`` of ``item`` at ``location`` from ``supplier`` as one new batch,
-    recorded by ``user``; the receipt's movement. ``options`` go to ``receipt_create``
-    (``occurred_at``, ``received_at``, ``shipment_number``, ``note``)."""
+def receive(item, location, quantity, *, supplier, user, po_number="PO-1", unit_cost=None, **options) -> Movement:
+    """Receive ``quantity`` of ``item`` at ``location`` from ``supplier`` as one new batch
+    (at ``unit_cost``, unknown by default), recorded by ``user``; the receipt's movement.
+    ``options`` go to ``receipt_create`` (``occurred_at``, ``received_at``, ``shipment_number``,
+    ``note``)."""
     receipt = receipt_create(
-        supplier=supplier, location=location, po_number=po_number, lines=[Line(item, quantity)], user=user, **options
+        supplier=supplier, location=location, po_number=po_number, lines=[Line(item, quantity, unit_cost)], user=user,
+        **options,
     )
     return receipt.movements[0]
 

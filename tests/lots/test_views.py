@@ -100,12 +100,12 @@ def test_by_item_shows_each_item_with_its_total_rows_and_lots(signed_in, ldr_wor
     chicago_row = row_text(response, "LDR-4.1", "CHI")
     assert chicago_row.startswith("Chicago Warehouse CHI 155 ea")
     # The empty lot of 0001 stays hidden until asked for.
-    assert "0002 155 ea Acme Sensors" in chicago_row and "PO-1002" in chicago_row
+    assert "0002 155 ea unknown unknown Acme Sensors" in chicago_row and "PO-1002" in chicago_row
     assert "0001" not in chicago_row
     milwaukee_row = row_text(response, "LDR-4.1", "MKE")
     assert milwaukee_row.startswith("Milwaukee Operations Center MKE 145 ea")
-    assert "0001 100 ea Acme Sensors" in milwaukee_row and "PO-1001" in milwaukee_row
-    assert "0002 45 ea Acme Sensors" in milwaukee_row
+    assert "0001 100 ea unknown unknown Acme Sensors" in milwaukee_row and "PO-1001" in milwaukee_row
+    assert "0002 45 ea unknown unknown Acme Sensors" in milwaukee_row
     assert milwaukee_row.index("0001") < milwaukee_row.index("0002")  # oldest batch first
 
 
@@ -117,7 +117,7 @@ def test_quantities_are_written_as_people_write_them(signed_in, ldr_worked_examp
 def test_show_empty_lots_reveals_consumed_lots(signed_in, ldr_worked_example):
     response = signed_in.get(INVENTORY, {"item": "LDR-4.1", "show_empty": "true"})
     chicago_row = row_text(response, "LDR-4.1", "CHI")
-    assert "0001 0 ea Acme Sensors" in chicago_row
+    assert "0001 0 ea unknown unknown Acme Sensors" in chicago_row
     assert "0002 155 ea" in chicago_row
     assert 'name="show_empty" value="true" checked' in html_of(response)
 
@@ -383,7 +383,7 @@ def test_item_page_shows_stock_by_location_with_lots(signed_in, ldr_worked_examp
     assert "LDR-4.1 Lidar unit 4.1 On hand: 300 ea" in text(response)
     chicago_section, milwaukee_section = texts(response, "section", class_="location-stock")
     assert chicago_section.startswith("Chicago Warehouse CHI 155 ea")
-    assert "0002 155 ea Acme Sensors" in chicago_section and "0001" not in chicago_section
+    assert "0002 155 ea unknown unknown Acme Sensors" in chicago_section and "0001" not in chicago_section
     assert milwaukee_section.startswith("Milwaukee Operations Center MKE 145 ea")
     assert "0001 100 ea" in milwaukee_section and "0002 45 ea" in milwaukee_section
     for tab in ('href="/items/LDR-4.1/history/"', 'href="/items/LDR-4.1/batches/"'):
@@ -478,3 +478,27 @@ def test_quantities_sum_exactly(signed_in, chicago, supplier, operator):
     [group] = group_texts(signed_in.get(INVENTORY))
     assert "0.305 kg" in group
     assert csv_rows(signed_in.get(EXPORT))[1][3] == str(Decimal("0.305"))
+
+
+def test_lots_show_their_unit_cost_and_value_and_an_unknown_cost_says_so(signed_in, item, chicago, milwaukee,
+                                                                        supplier, operator):
+    """Issue 11: lots are shown with their values — the worked example at 10.00 and 12.50, and
+    a third batch whose cost is still unknown."""
+    receive(item, chicago, "100", supplier=supplier, user=operator, po_number="PO-1001", unit_cost="10.00")
+    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="25", user=operator)
+    receive(item, chicago, "200", supplier=supplier, user=operator, po_number="PO-1002", unit_cost="12.50")
+    transfer_create(item=item, source=chicago, destination=milwaukee, quantity="120", user=operator)
+    receive(item, milwaukee, "3", supplier=supplier, user=operator, po_number="PO-1003")
+
+    page = signed_in.get(ITEM_PAGE)
+    assert texts(page, "table", class_="lots")[0].startswith(
+        "Lots of LDR-4.1 at Chicago Warehouse Batch Quantity Unit cost (USD) Value (USD) Supplier")
+    rows = [row.split(" ")[:4] for row in texts(page, "tr") if row.startswith("000")]
+    assert rows == [
+        ["0002", "155", "ea", "12.5000"],  # Chicago
+        ["0001", "100", "ea", "10.0000"],  # Milwaukee, oldest first
+        ["0002", "45", "ea", "12.5000"],
+        ["0003", "3", "ea", "unknown"],
+    ]
+    values = [row.split(" ")[4] for row in texts(page, "tr") if row.startswith("000")]
+    assert values == ["1,937.50", "1,000.00", "562.50", "unknown"]
