@@ -334,6 +334,25 @@ def _key_page(source: tuple[str, list], *, by_location: bool, cursor: str | None
     return KeysetPage(rows, next_cursor, previous_cursor)
 
 
+class _PagedReport:
+    """What a report paged in keyset pages (``page(cursor=, size=)``) offers its downloads:
+    every row in order, a page at a time."""
+
+    def iter_rows(self, chunk: int = 2000) -> Iterator:
+        cursor = None
+        while True:
+            page = self.page(cursor=cursor, size=chunk)
+            yield from page.object_list
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    @property
+    def rows(self) -> list:
+        """Every row (small reports and tests; the doors page or stream)."""
+        return list(self.iter_rows())
+
+
 @dataclass
 class ValuationTotals:
     """Every row's figures together: exact value of the known-cost units, units, units of
@@ -345,7 +364,7 @@ class ValuationTotals:
     unknown_cost_quantity_rows: int = 0
 
 
-class Valuation:
+class Valuation(_PagedReport):
     """Item-location rows with stock > 0 at ``as_of`` (now when None), ordered by sku then
     location code (as the stock list), each valued at its lots' own batch costs.
 
@@ -395,21 +414,6 @@ class Valuation:
         keys = _key_page(self._source(), by_location=True, cursor=cursor, size=size, extra=extra)
         keys.object_list = self._rows_for(keys.object_list)
         return keys
-
-    def iter_rows(self, chunk: int = 2000) -> Iterator[ValuationRow]:
-        """Every row in order, a page at a time."""
-        cursor = None
-        while True:
-            page = self.page(cursor=cursor, size=chunk)
-            yield from page.object_list
-            if not page.next_cursor:
-                return
-            cursor = page.next_cursor
-
-    @property
-    def rows(self) -> list[ValuationRow]:
-        """Every row (small reports and tests; the doors page or stream)."""
-        return list(self.iter_rows())
 
     @cached_property
     def totals(self) -> ValuationTotals:
@@ -663,7 +667,7 @@ ROLLFORWARD_SHOWN = (f"ABS(SUM(s.s_opening)) > {HOLDS_UNITS} OR ABS(SUM(s.s_clos
                      "OR SUM(s.s_move) > 0")
 
 
-class Rollforward:
+class Rollforward(_PagedReport):
     """The period report: one row per item-location that had stock or a movement in [since,
     until), ordered by sku then location code. Like ``Valuation`` it never holds every row:
     ``page`` reads one keyset page (its keys by a grouped query, then the four grouped queries
@@ -691,20 +695,6 @@ class Rollforward:
             shown.append(target)
         keys.object_list = shown
         return keys
-
-    def iter_rows(self, chunk: int = 2000) -> Iterator[RollforwardRow]:
-        cursor = None
-        while True:
-            page = self.page(cursor=cursor, size=chunk)
-            yield from page.object_list
-            if not page.next_cursor:
-                return
-            cursor = page.next_cursor
-
-    @property
-    def rows(self) -> list[RollforwardRow]:
-        """Every row (small reports and tests; the doors page or stream)."""
-        return list(self.iter_rows())
 
     @cached_property
     def _totals(self) -> RollforwardRow:

@@ -120,3 +120,12 @@ def lines_data(*lines: tuple[str, str], total: int = 5) -> dict[str, str]:
         data[f"lines-{index}-sku"] = sku
         data[f"lines-{index}-quantity"] = quantity
     return data
+
+
+def client_for(user):
+    """A page client signed in as ``user``."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client

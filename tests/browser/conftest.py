@@ -54,16 +54,35 @@ def page(browser, live_server):
     context.close()
 
 
+def sign_in_on(page, user):
+    """Sign in through the sign-in page, as a person would; lands on the inventory."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/inventory/")
+    return page
+
+
 @pytest.fixture
 def sign_in(page):
-    """Sign in through the sign-in page, as a person would; lands on the inventory."""
+    """``sign_in(user)`` on the test's page."""
+    return lambda user: sign_in_on(page, user)
 
-    def sign_in(user):
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/inventory/")
-        return page
 
-    return sign_in
+@pytest.fixture
+def signed_in_page(browser, live_server):
+    """``signed_in_page(user, viewport, javascript=False, **options)``: a signed-in page in a
+    browser context of its own (``options`` go to ``new_context``), closed after the test."""
+    contexts = []
+
+    def open_page(user, viewport, *, javascript=False, **options):
+        context = browser.new_context(base_url=live_server.url, viewport=viewport, java_script_enabled=javascript,
+                                      accept_downloads=True, **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return sign_in_on(context.new_page(), user)
+
+    yield open_page
+    for context in contexts:
+        context.close()

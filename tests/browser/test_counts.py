@@ -15,34 +15,15 @@ from movements.services import Line, receipt_create
 from tests.factories import ItemFactory
 from tests.helpers import level
 
-from .conftest import PASSWORD
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 TABLET = {"width": 820, "height": 1180}
 
 
 @pytest.fixture
-def tablet(browser, live_server):
+def tablet(signed_in_page):
     """``tablet(user)``: a signed-in page on its own tablet-sized browser context."""
-    contexts = []
-
-    def open_as(user):
-        context = browser.new_context(base_url=live_server.url, viewport=TABLET, java_script_enabled=False,
-                                      accept_downloads=True, has_touch=True)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/inventory/")
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    return lambda user: signed_in_page(user, TABLET, has_touch=True)
 
 
 def shoot(page, tmp_path, name):

@@ -13,7 +13,6 @@ from playwright.sync_api import expect
 from counts.services import count_start
 from movements.models import Movement
 from movements.services import Line, build_create, receipt_create
-from tests.browser.conftest import PASSWORD
 from tests.factories import ItemFactory, LocationFactory
 from tests.helpers import lots_at
 
@@ -25,26 +24,9 @@ SCREENS = {"desk": DESK, "tablet": TABLET}
 
 
 @pytest.fixture
-def open_as(browser, live_server):
+def open_as(signed_in_page):
     """``open_as(user, screen, javascript=False)``: a signed-in page in its own browser context."""
-    contexts = []
-
-    def open_page(user, screen, *, javascript=False):
-        context = browser.new_context(base_url=live_server.url, viewport=SCREENS[screen],
-                                      java_script_enabled=javascript, accept_downloads=True)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/inventory/")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
+    return lambda user, screen, *, javascript=False: signed_in_page(user, SCREENS[screen], javascript=javascript)
 
 
 def fits(page, width):

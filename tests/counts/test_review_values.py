@@ -3,20 +3,13 @@ would move (up at the newest known cost, down FIFO from the location's lots); po
 the adjustment that posted it; and the net total of the known values, rounded once."""
 
 import pytest
-from django.test import Client
 
 from counts import services
 from movements.services import Line, receipt_create
 from tests.factories import ItemFactory
-from tests.pages_support import text, texts
+from tests.pages_support import client_for, text, texts
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

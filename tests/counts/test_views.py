@@ -4,22 +4,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from counts import services
 from counts.models import Count, CountLine, ReorderPoint
 from movements.models import Movement
 from tests.factories import ItemFactory
 from tests.helpers import level, snapshot
-from tests.pages_support import csv_rows, html_of, text, texts
+from tests.pages_support import client_for, csv_rows, html_of, text, texts
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
