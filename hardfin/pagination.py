@@ -65,13 +65,17 @@ class KeysetPage:
         return len(self.object_list)
 
 
-def _encode(direction: str, values: Sequence) -> str:
+def encode_cursor(direction: str, values: Sequence) -> str:
+    """The opaque cursor of a keyset page: a direction (``n`` next, ``p`` previous) and the
+    sort key of the row it starts after."""
     plain = [str(value) if isinstance(value, Decimal) else value for value in values]
     raw = json.dumps([direction, plain], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, count: int) -> tuple[str, list]:
+def decode_cursor(cursor: str, count: int) -> tuple[str, list]:
+    """``encode_cursor``'s direction and ``count`` key values; ``InvalidCursor`` for anything
+    else."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         direction, values = json.loads(raw)
@@ -114,7 +118,7 @@ def keyset_page(queryset: QuerySet, order: Sequence[str], cursor: str | None = N
     queryset = queryset.annotate(**{_alias(i): F(path) for i, (path, _) in enumerate(keys)})
     direction, values = "n", None
     if cursor:
-        direction, raw_values = _decode(cursor, len(keys))
+        direction, raw_values = decode_cursor(cursor, len(keys))
         values = []
         for position, value in enumerate(raw_values):
             field = queryset.query.annotations[_alias(position)].output_field
@@ -129,22 +133,29 @@ def keyset_page(queryset: QuerySet, order: Sequence[str], cursor: str | None = N
     if values is not None:
         queryset = queryset.filter(_beyond(keys, values, forward=forward))
     rows = list(queryset.order_by(*ordering)[: per_page + 1])
-    more = len(rows) > per_page
-    rows = rows[:per_page]
-    if not forward:
-        rows.reverse()
 
     def key_of(row) -> list:
         return [getattr(row, _alias(i)) if not isinstance(row, dict) else row[_alias(i)] for i in range(len(keys))]
 
+    return keyset_result(rows, per_page=per_page, forward=forward, after=values, key=key_of)
+
+
+def keyset_result(rows: list, *, per_page: int, forward: bool, after: Sequence | None, key) -> KeysetPage:
+    """The page made of ``rows`` — up to ``per_page + 1`` fetched in the page's direction after
+    the cursor's key ``after`` (None on the first page) — with its cursors: ``key(row)`` is a
+    row's sort key. For keyset queries written by hand (raw SQL) as well as ``keyset_page``."""
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if not forward:
+        rows.reverse()
     next_cursor = previous_cursor = None
     if rows:
         if more or not forward:
-            next_cursor = _encode("n", key_of(rows[-1]))
-        if (more and not forward) or (forward and values is not None):
-            previous_cursor = _encode("p", key_of(rows[0]))
-    elif values is not None:
+            next_cursor = encode_cursor("n", key(rows[-1]))
+        if (more and not forward) or (forward and after is not None):
+            previous_cursor = encode_cursor("p", key(rows[0]))
+    elif after is not None:
         # Past the end (rows removed since the cursor was made): offer the way back.
-        previous_cursor = _encode("p", values) if forward else None
-        next_cursor = None if forward else _encode("n", values)
+        previous_cursor = encode_cursor("p", after) if forward else None
+        next_cursor = None if forward else encode_cursor("n", after)
     return KeysetPage(rows, next_cursor, previous_cursor)

@@ -14,9 +14,6 @@ the state strictly before ``since`` and its closing the state strictly before ``
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,9 +25,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 
-from hardfin.identifiers import has_nul
 from hardfin.money import COST_STEP, ZERO, round_value, tie_out
-from hardfin.pagination import PAGE_SIZE, InvalidCursor, KeysetPage
+from hardfin.pagination import PAGE_SIZE, InvalidCursor, KeysetPage, decode_cursor, keyset_result
 from hardfin.quantities import STEP
 from inventory.models import Item, Location
 from inventory.selectors import item_id, location_id
@@ -270,19 +266,13 @@ def _fetch(sql: str, params) -> Iterable[tuple]:
             yield from rows
 
 
-def _cursor_encode(direction: str, key) -> str:
-    return base64.urlsafe_b64encode(json.dumps([direction, *key]).encode()).decode().rstrip("=")
-
-
-def _cursor_decode(cursor: str, size: int):
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
-        raise InvalidCursor(cursor) from error
-    if (not isinstance(decoded, list) or len(decoded) != size + 1 or decoded[0] not in ("n", "p")
-            or not all(isinstance(part, str) and not has_nul(part) for part in decoded[1:])):
+def _decode_keys(cursor: str, count: int) -> tuple[str, list[str]]:
+    """A cursor of these reports, whose keys are all text (SKUs, codes, a batch id as digits):
+    anything else would reach the SQL as a comparison of text with a number."""
+    direction, after = decode_cursor(cursor, count)
+    if not all(isinstance(value, str) for value in after):
         raise InvalidCursor(cursor)
-    return decoded[0], decoded[1:]
+    return direction, after
 
 
 def _key_page(source: tuple[str, list], *, by_location: bool, cursor: str | None, size: int,
@@ -297,7 +287,7 @@ def _key_page(source: tuple[str, list], *, by_location: bool, cursor: str | None
     columns = ["i.sku", "o.code"] if by_location else ["i.sku"]
     direction, after = "n", None
     if cursor:
-        direction, after = _cursor_decode(cursor, len(columns))
+        direction, after = _decode_keys(cursor, len(columns))
     forward = direction == "n"
     where, where_params = "", []
     if after is not None:
@@ -314,24 +304,8 @@ def _key_page(source: tuple[str, list], *, by_location: bool, cursor: str | None
         f"{where} GROUP BY {group} HAVING {having}{extra[0]} ORDER BY {order} LIMIT %s"
     )
     rows = list(_fetch(query, [*params, *where_params, *extra[1], size + 1]))
-    more = len(rows) > size
-    rows = rows[:size]
-    if not forward:
-        rows.reverse()
-
-    def key(row):
-        return [row[2], row[3]] if by_location else [row[2]]
-
-    next_cursor = previous_cursor = None
-    if rows:
-        if more or not forward:
-            next_cursor = _cursor_encode("n", key(rows[-1]))
-        if (more and not forward) or (forward and after is not None):
-            previous_cursor = _cursor_encode("p", key(rows[0]))
-    elif after is not None:
-        previous_cursor = _cursor_encode("p", after) if forward else None
-        next_cursor = None if forward else _cursor_encode("n", after)
-    return KeysetPage(rows, next_cursor, previous_cursor)
+    return keyset_result(rows, per_page=size, forward=forward, after=after,
+                         key=lambda row: [row[2], row[3]] if by_location else [row[2]])
 
 
 class _PagedReport:
@@ -788,7 +762,7 @@ def lots_as_of_page(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool
         return KeysetPage([], None, None)
     direction, after = "n", None
     if cursor:
-        direction, after = _cursor_decode(cursor, 3)
+        direction, after = _decode_keys(cursor, 3)
         if not after[2].isdigit():
             raise InvalidCursor(cursor)
         after = [after[0], after[1], int(after[2])]
@@ -801,10 +775,9 @@ def lots_as_of_page(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool
         f"JOIN {Item._meta.db_table} i ON i.id = s.s_item JOIN {Location._meta.db_table} o ON o.id = s.s_location "
         f"{where} GROUP BY s.s_batch, s.s_location, i.sku, o.code HAVING {having} ORDER BY {order} LIMIT %s",
         [*params, *(after or []), size + 1]))
-    more = len(rows) > size
-    rows = rows[:size]
-    if not forward:
-        rows.reverse()
+    page = keyset_result(rows, per_page=size, forward=forward, after=after and [after[0], after[1], str(after[2])],
+                         key=lambda row: [row[2], row[3], str(row[0])])
+    rows = page.object_list
     found = {
         (lot.batch_id, lot.location_id): lot
         for lot in Lot.objects.filter(batch_id__in={row[0] for row in rows}, location_id__in={row[1] for row in rows})
@@ -815,17 +788,8 @@ def lots_as_of_page(*, as_of: datetime, scope: Scope = Scope(), show_empty: bool
         lot = found[batch_id, location_id]
         lot.quantity = _number(quantity)
         lots.append(lot)
-
-    def key(row):
-        return [row[2], row[3], str(row[0])]
-
-    next_cursor = previous_cursor = None
-    if rows:
-        if more or not forward:
-            next_cursor = _cursor_encode("n", key(rows[-1]))
-        if (more and not forward) or (forward and after is not None):
-            previous_cursor = _cursor_encode("p", key(rows[0]))
-    return KeysetPage(lots, next_cursor, previous_cursor)
+    page.object_list = lots
+    return page
 
 
 def _levels_sql(*, as_of: datetime, scope: Scope, search: str = "", item_ids=None, location_ids=None):
