@@ -129,3 +129,17 @@ def client_for(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def code_field(response, name: str) -> tuple[str, list[str]]:
+    """A location code box as a person sees it: what its text box holds and the codes its
+    ``<datalist>`` suggests (the box must be a plain text input, which a scanner can fill)."""
+    from html import unescape
+
+    html = html_of(response)
+    box = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', html).group(0)
+    assert 'type="text"' in box, box
+    value = re.search(r'\bvalue="([^"]*)"', box)
+    list_id = re.search(r'\blist="([^"]+)"', box).group(1)
+    listing = re.search(rf'<datalist id="{re.escape(list_id)}"[^>]*>(.*?)</datalist>', html, re.S).group(1)
+    return (unescape(value.group(1)) if value else "", re.findall(r'<option value="([^"]*)"', listing))

@@ -117,6 +117,14 @@
       const fresh = page.getElementById(select.id);
       if (fresh && select !== document.activeElement) replaceOptions(select, fresh);
     });
+    // A location code box (its suggestions are a data-live datalist, replaced above): an
+    // empty one takes the server's choice (the one location holding the item) and its hint.
+    form.querySelectorAll("input.location-code[data-check]").forEach((input) => {
+      const fresh = page.getElementById(input.id);
+      if (!fresh || input === document.activeElement) return;
+      if (fresh.placeholder) input.placeholder = fresh.placeholder; else input.removeAttribute("placeholder");
+      if (!input.value.trim() && fresh.value) input.value = fresh.value;
+    });
     if (linesReplaced) {
       // The rows came with the server's count of them.
       form.querySelectorAll('input[type="hidden"][name^="lines-"]').forEach((input) => {
