@@ -57,7 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+sys.path.insert(0, str(ROOT))
+from tools.clusters import PG_BIN, Cluster  # noqa: E402  (the throw-away cluster, shared with bin/production)
 DATABASE = "hardfin_soak"
 ITEMS = [f"SOAK-{n}" for n in range(1, 7)]
 LOCATIONS = ["CHI", "MKE", "DET"]
@@ -74,63 +75,6 @@ STARTED = time.monotonic()
 def say(message: str) -> None:
     elapsed = int(time.monotonic() - STARTED)
     print(f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {message}", flush=True)
-
-
-# --- the throw-away cluster ---------------------------------------------------------------------
-
-class Cluster:
-    """A PostgreSQL cluster of our own in ``workdir``, on 127.0.0.1:``port``."""
-
-    def __init__(self, workdir: Path, port: int):
-        self.workdir, self.port = workdir, port
-        self.data, self.sockets, self.log = workdir / "data", workdir / "sockets", workdir / "postgres.log"
-        self.running = False
-
-    def _as_postgres(self, cmd: list[str]) -> list[str]:
-        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
-            return ["runuser", "-u", "postgres", "--", *cmd]
-        return cmd
-
-    def _run(self, *cmd, timeout: float = 120) -> None:
-        result = subprocess.run(self._as_postgres([str(PG_BIN / cmd[0]), *cmd[1:]]), cwd="/", capture_output=True,
-                                text=True, timeout=timeout)
-        if result.returncode:
-            raise RuntimeError(f"{cmd[0]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\n{self.tail()}")
-
-    def tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def create(self) -> None:
-        self.sockets.mkdir(parents=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.workdir, "postgres", "postgres")
-            shutil.chown(self.sockets, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-instructions")
-        with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(
-                f"\n# bench/soak\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                f"unix_socket_directories = '{self.sockets}'\nmax_connections = 100\nshared_buffers = 64MB\n"
-                "log_min_messages = warning\n"
-            )
-
-    def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
-        self.running = True
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
-        self.running = False
-
-    def url(self, database: str = DATABASE) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
-
-    def connect(self, database: str = "postgres"):
-        import psycopg
-
-        return psycopg.connect(self.url(database), autocommit=True, connect_timeout=5)
 
 
 # --- the app ------------------------------------------------------------------------------------
@@ -492,7 +436,7 @@ def run(args) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="hardfin-soak-"))
     cluster = Cluster(workdir, args.pg_port)
     secret = secrets.token_urlsafe(50)
-    app = App(cluster.url(), args.port, args.app_workers, secret, workdir / "gunicorn.log")
+    app = App(cluster.url(DATABASE), args.port, args.app_workers, secret, workdir / "gunicorn.log")
     checks: list[Check] = []
     writers: list[multiprocessing.Process] = []
     stop = threading.Event()
@@ -503,7 +447,7 @@ def run(args) -> int:
         with cluster.connect() as conn:
             conn.execute(f"CREATE DATABASE {DATABASE}")
             version = conn.execute("SHOW server_version").fetchone()[0]
-        env = django_env(cluster.url(), secret)
+        env = django_env(cluster.url(DATABASE), secret)
         for step in (["manage.py", "migrate", "--noinput", "-v0"], [str(Path(__file__)), "--prepare", str(args.writers)]):
             result = manage(env, *step)
             if result.returncode:
