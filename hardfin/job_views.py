@@ -41,14 +41,18 @@ def job_page(request, pk: int):
     })
 
 
-@login_required
-def job_download(request, pk: int):
+def result_response(request, pk: int):
     job = visible_job(request, pk)
     path = jobs.result_file(job) if job.status == Job.Status.DONE else None
     if path is None or not path.exists():
         raise Http404("This job has no file (yet).")
     return FileResponse(open(path, "rb"), as_attachment=True, filename=job.result_name or path.name,
                         content_type=job.result_type or "application/octet-stream")
+
+
+@login_required
+def job_download(request, pk: int):
+    return result_response(request, pk)
 
 
 class JobView(APIView):
@@ -69,3 +73,14 @@ class JobView(APIView):
     )
     def get(self, request, pk: int):
         return Response(job_json(visible_job(request, pk)))
+
+
+class JobResultView(APIView):
+    """``GET /api/jobs/<id>/result``: the file a finished job wrote (404 before)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="The file a finished job wrote (an export's CSV).",
+                   responses={(200, "text/csv"): bytes})
+    def get(self, request, pk: int):
+        return result_response(request, pk)

@@ -131,7 +131,7 @@ def job_json(job, request=None) -> dict:
         "error": job.error or None,
         "url": f"/api/jobs/{job.pk}/",
         "page_url": f"/jobs/{job.pk}/",
-        "result_url": f"/jobs/{job.pk}/download/" if job.status == "done" and job.result_path else None,
+        "result_url": f"/api/jobs/{job.pk}/result" if job.status == "done" and job.result_path else None,
         "created": moment(job.created_at),
         "finished": moment(job.finished_at),
     }

@@ -33,7 +33,7 @@ def export_csv(job) -> None:
     holds the very bytes the synchronous export streams."""
     path, query = job.params["path"], job.params.get("query", [])
     factory = RequestFactory()
-    request = factory.get(path + ("?" + urlencode(query) if query else ""))
+    request = factory.get(path + ("?" + urlencode([tuple(pair) for pair in query]) if query else ""))
     request.user = get_user_model().objects.get(pk=job.created_by_id)
     match = resolve(path)
     response = match.func(request, *match.args, **match.kwargs)
