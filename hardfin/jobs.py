@@ -47,13 +47,18 @@ def _task(name: str):
 
 def start(*, kind: str, task: str, user, key: str | None = None, params: dict | None = None,
           input_text: str = "", total: int | None = None, next_url: str = "") -> Job:
-    """The job called ``key`` (a new one, queued, if there is none yet). Run now when Celery
-    is eager; otherwise sent to the queue once the current transaction commits."""
+    """The job called ``key`` (a new one, queued, if there is none yet; the same one, queued
+    again, if it failed). Run now when Celery is eager; otherwise sent to the queue once the
+    current transaction commits."""
     job, created = Job.objects.get_or_create(
         key=key or uuid.uuid4().hex,
         defaults={"kind": kind, "task": task, "params": params or {}, "input_text": input_text,
                   "total": total, "created_by": user, "next_url": next_url},
     )
+    if not created and job.status == Job.Status.FAILED:
+        # Asked again after a failure (a count posted once its lines were counted): try again.
+        created = Job.objects.filter(pk=job.pk, status=Job.Status.FAILED).update(
+            status=Job.Status.QUEUED, error="", finished_at=None, params=params or job.params) == 1
     if created:
         enqueue(job)
         job.refresh_from_db()
