@@ -368,3 +368,6 @@ HARDFIN_COUNT_POST_JOB_LINES = env_int("HARDFIN_COUNT_POST_JOB_LINES", 1000, mea
 # A GET of these CSV exports with "Prefer: respond-async" answers 202 and writes the file as a job.
 HARDFIN_ASYNC_EXPORTS = ["/api/stock/export.csv", "/api/valuation/export.csv", "/api/reports/rollforward.csv"]
 MIDDLEWARE.append("hardfin.middleware.RespondAsyncMiddleware")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["JobStatusEnum"] = "hardfin.models.Job.Status"
+# The counts enum keeps the name it had before jobs brought a second "status".
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["StatusEnum"] = "counts.models.Count.Status"
