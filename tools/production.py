@@ -48,7 +48,7 @@ DATABASE = "hardfin"
 CACHE_DB, BROKER_DB = 0, 1
 #: Inherited variables that would contradict the stack's own (REDIS_URL is CACHE_URL's alias).
 NOT_INHERITED = ("REDIS_URL", "DATABASE_URL", "REPLICA_DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL",
-                 "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
+                 "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "MEDIA_ROOT", "JOBS_DIR")
 
 
 @dataclass
@@ -192,6 +192,10 @@ class Stack:
             LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
             PYTHONUNBUFFERED="1",
         )
+        if self.workdir is not None:
+            # Files the jobs write (exports), shared by the worker and the app servers: on one
+            # machine a directory of the stack's own; on several hosts a shared volume.
+            env.update(MEDIA_ROOT=str(self.workdir / "media"), JOBS_DIR=str(self.workdir / "media" / "jobs"))
         return env
 
     def manage(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -309,7 +313,7 @@ class Stack:
         rows.append(("replica", self.replica_database_url, f"streaming standby (slot {self.replica.slot}), data in {self.replica.data}"))
         rows.append(("redis", f"redis://127.0.0.1:{self.redis_port}", f"db {CACHE_DB} cache (CACHE_URL), db {BROKER_DB} broker (CELERY_BROKER_URL)"))
         rows.append(("celery worker", self.worker_name, f"celery -A hardfin worker, pid {self.worker.pid}"))
-        rows.append(("logs", str(self.workdir), "app-1.log, app-2.log, worker.log (removed at exit)"))
+        rows.append(("files", str(self.workdir), "app-1.log, app-2.log, worker.log, media/ (job files); removed at exit"))
         widths = [max(len(row[column]) for row in rows) for column in range(2)]
         lines = [f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}" for row in rows]
         lines.insert(1, "-" * len(lines[0]))

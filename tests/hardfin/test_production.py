@@ -66,6 +66,8 @@ def test_every_process_is_told_the_primary_the_replica_the_cache_and_the_broker(
     assert env["CELERY_BROKER_URL"] == f"redis://127.0.0.1:{stack.redis.port}/1"
     assert env["DEBUG"] == "0" and len(env["SECRET_KEY"]) >= 50
     assert env["ALLOWED_HOSTS"] == "localhost,127.0.0.1"
+    # Job files (exports) go to the stack's own directory, shared by the worker and both servers.
+    assert env["JOBS_DIR"].startswith(str(stack.workdir))
 
 
 def test_the_replica_streams_the_migrated_database_and_new_writes(stack):
