@@ -90,6 +90,7 @@ class Child:
     def __init__(self, name: str, cmd: list[str], env: dict, log: Path):
         self.name, self.cmd, self.env, self.log = name, cmd, env, log
         self.process: subprocess.Popen | None = None
+        self.stopped = False
 
     def start(self) -> Child:
         with open(self.log, "wb") as output:
@@ -111,8 +112,9 @@ class Child:
             return ""
 
     def stop(self, seconds: float = 20) -> None:
-        if self.process is None:
+        if self.process is None or self.stopped:
             return
+        self.stopped = True  # never signal the group twice (its id could be reused)
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
@@ -277,7 +279,7 @@ class Stack:
         their directories."""
         children = [child for child in [self.worker, *self.apps] if child is not None]
         for child in children:  # SIGTERM to all first, so that they wind down together
-            if child.alive():
+            if child.alive() and not child.stopped:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.pid, signal.SIGTERM)
         for child in children:
@@ -418,7 +420,10 @@ def _interrupted(signum, frame):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupted)  # so that the finally block stops everything
+    # Both stop everything through the finally block below (SIGINT too when it was ignored, as in
+    # a program started in the background by a script).
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
 
     def say(message: str) -> None:
         print(f"== {message}", flush=True)
@@ -455,8 +460,10 @@ def main(argv=None) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            began = stack.primary is not None
             stack.stop()
-            print("== stopped; throw-away directories removed", flush=True)
+            if began:
+                print("== stopped; throw-away directories removed", flush=True)
 
 
 if __name__ == "__main__":
