@@ -11,10 +11,13 @@ import shutil
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
 from tools.clusters import PG_BIN
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.postgres,
@@ -93,8 +96,7 @@ def test_redis_answers_ping(stack):
 def test_the_celery_worker_answers_inspect_ping(stack):
     result = subprocess.run(
         [sys.executable, "-m", "celery", "-A", "hardfin", "inspect", "ping", "--timeout", "5"],
-        env=stack.env(), capture_output=True, text=True, timeout=120,
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+        env=stack.env(), capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     if result.returncode:  # perhaps still starting: the stack's own check waits for it
         check = stack.check_worker(seconds=45)
