@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,6 +14,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from hardfin.db_router import replica_reads
 from hardfin.api.idempotency import idempotent
 from hardfin.api.money import ApiValueField
 from hardfin.api.pagination import KeysetPagination
@@ -133,6 +135,7 @@ class ValuationPagination(ReportPagination):
 
 
 @extend_schema(parameters=[AS_OF, *SCOPE_PARAMETERS])
+@method_decorator(replica_reads(), name="dispatch")
 class ValuationView(generics.ListAPIView):
     """Item-location rows with stock > 0 at ``as_of``, valued at FIFO cost layers (each lot at
     its own batch's cost). ``total_value`` covers every row, not one page."""
@@ -152,6 +155,7 @@ class ValuationView(generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class ExportView(generics.GenericAPIView):
     schema = ReportSchema()
     permission_classes = [CanExport]
@@ -197,6 +201,7 @@ class RollforwardPagination(ReportPagination):
 
 
 @extend_schema(parameters=[*PERIOD_PARAMETERS, *SCOPE_PARAMETERS])
+@method_decorator(replica_reads(), name="dispatch")
 class RollforwardView(generics.ListAPIView):
     """One row per item-location that had stock or a movement in the period; quantities of
     stock levels and values of the lots' units, each row tying exactly."""

@@ -6,6 +6,7 @@ ledger, which is in the movements app above them)."""
 from __future__ import annotations
 
 
+from django.utils.decorators import method_decorator
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -13,6 +14,7 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
+from hardfin.db_router import replica_reads
 from hardfin.api.fields import ApiQuantityField
 from hardfin.api.money import ApiValueField
 from hardfin.api.pagination import KeysetPagination
@@ -71,6 +73,7 @@ class CurrencyPagination(KeysetPagination):
         return response
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class InstantView(generics.GenericAPIView):
     permission_classes = [InventoryAccess]
     pagination_class = CurrencyPagination
