@@ -1,17 +1,17 @@
 """The catalog and stock endpoints of the REST API (paths in hardfin/api_urls.py)."""
 
-from django.utils.decorators import method_decorator
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from hardfin.db_router import replica_reads
 from hardfin.api.idempotency import idempotent
 from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.views import FirstRendererNegotiation
+from hardfin.db_router import replica_reads
 from hardfin.identifiers import KEY_CHARACTERS
 
 from . import selectors, services

@@ -1,18 +1,18 @@
 """The ledger, the five writes, adjustment reasons, shortfalls and batch traces in the REST
 API. Every write validates its body, then calls one function of ``movements.services``."""
 
-from django.utils.decorators import method_decorator
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
 
-from hardfin.db_router import replica_reads
 from hardfin.api.idempotency import idempotent
 from hardfin.api.pagination import LedgerPagination, PageNumberPagination, TimeOrdering
 from hardfin.api.permissions import InventoryAccess
 from hardfin.api.views import DetailIgnoresFilters
+from hardfin.db_router import replica_reads
 from lots.models import Batch
 
 from . import filters, selectors, services

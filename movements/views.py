@@ -9,20 +9,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.utils.decorators import method_decorator
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from hardfin.db_router import replica_reads
 from hardfin.csv import csv_response
+from hardfin.db_router import replica_reads
 from hardfin.pages import StaffPageMixin
 from hardfin.pagination import PAGE_SIZE, paginate
 from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY

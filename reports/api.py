@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from django.utils.decorators import method_decorator
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -14,13 +14,13 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from hardfin.db_router import replica_reads
 from hardfin.api.idempotency import idempotent
 from hardfin.api.money import ApiValueField
 from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.schema import HardfinAutoSchema
 from hardfin.api.views import FirstRendererNegotiation
+from hardfin.db_router import replica_reads
 from hardfin.errors import InvalidInput
 from hardfin.money import currency
 from hardfin.pagination import InvalidCursor

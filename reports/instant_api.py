@@ -6,21 +6,21 @@ ledger, which is in the movements app above them)."""
 from __future__ import annotations
 
 
-from django.utils.decorators import method_decorator
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
-from hardfin.db_router import replica_reads
 from hardfin.api.fields import ApiQuantityField
 from hardfin.api.money import ApiValueField
 from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.views import FirstRendererNegotiation
 from hardfin.csv import csv_response
+from hardfin.db_router import replica_reads
 from hardfin.money import currency
 from hardfin.pagination import InvalidCursor
 from inventory.selectors import STOCK_EXPORT_HEADER

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.utils.decorators import method_decorator
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import TemplateView
 
-from hardfin.db_router import replica_reads
 from hardfin.csv import csv_response
+from hardfin.db_router import replica_reads
 from hardfin.errors import InvalidInput
 from hardfin.money import ZERO, currency
 from hardfin.pages import StaffPageMixin
