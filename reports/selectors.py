@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 
 from hardfin.money import COST_STEP, ZERO, round_value, tie_out
@@ -256,8 +256,9 @@ def _layers_sql(*, as_of: datetime | None, scope: Scope, item_ids=None, location
 
 
 def _fetch(sql: str, params) -> Iterable[tuple]:
-    """The rows of a raw query, fetched a chunk at a time (bounded memory however many)."""
-    with connection.cursor() as cursor:
+    """The rows of a raw query, fetched a chunk at a time (bounded memory however many), from
+    the database the ORM would read lots from (the replica inside replica_reads())."""
+    with connections[router.db_for_read(Lot)].cursor() as cursor:
         cursor.execute(sql, params)
         while True:
             rows = cursor.fetchmany(2000)
