@@ -267,6 +267,19 @@ def _fetch(sql: str, params) -> Iterable[tuple]:
             yield from rows
 
 
+def _stream(sql: str, params, chunk: int = 2000) -> Iterator[tuple]:
+    """The rows of a raw query of any size through a server-side cursor (PostgreSQL; SQLite
+    steps through its rows natively), ``chunk`` rows held at a time, from the database
+    ``_fetch`` reads. For the downloads: one query, read once, in its own order."""
+    with connections[router.db_for_read(Lot)].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(chunk)
+            if not rows:
+                return
+            yield from rows
+
+
 def _decode_keys(cursor: str, count: int) -> tuple[str, list[str]]:
     """A cursor of these reports, whose keys are all text (SKUs, codes, a batch id as digits):
     anything else would reach the SQL as a comparison of text with a number."""
@@ -414,6 +427,32 @@ class Valuation(_PagedReport):
         keys = _key_page(self._source(item_ids=item_ids), by_location=True, cursor=cursor, size=size, extra=extra)
         keys.object_list = self._rows_for(keys.object_list)
         return keys
+
+    def iter_rows(self, chunk: int = 2000) -> Iterator[ValuationRow]:
+        """Every row, in page order, for the downloads: one grouped query (item-location and
+        cost layer, with the names) streamed in sku then location code order, its cost layers
+        gathered into rows as they pass. The rows are those of the pages: an item-location
+        whose units add up to more than nothing, each holding its non-zero layers."""
+        sql, params = self._source()
+        query = (
+            f"SELECT s.s_item, s.s_location, i.sku, i.name, i.unit, o.code, o.name, s.s_cost, SUM(s.s_quantity) "
+            f"FROM ({sql}) s JOIN {Item._meta.db_table} i ON i.id = s.s_item "
+            f"JOIN {Location._meta.db_table} o ON o.id = s.s_location "
+            "GROUP BY s.s_item, s.s_location, i.sku, i.name, i.unit, o.code, o.name, s.s_cost "
+            "ORDER BY i.sku, o.code"
+        )
+        row = None
+        for item_id, location_id, sku, name, unit, code, location_name, cost, quantity in _stream(query, params, chunk):
+            if row is None or (row.holding.item_id, row.holding.location_id) != (item_id, location_id):
+                if row is not None and row.holding.quantity > HOLDS_UNITS:
+                    yield row
+                row = ValuationRow(sku=sku, item_name=name, unit=unit, location=code, location_name=location_name,
+                                   holding=Holding(item_id, location_id))
+            quantity = _number(quantity)
+            if quantity:
+                row.holding.add(quantity, _number(cost, COST_STEP))
+        if row is not None and row.holding.quantity > HOLDS_UNITS:
+            yield row
 
     @cached_property
     def totals(self) -> ValuationTotals:
