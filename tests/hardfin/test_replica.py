@@ -12,14 +12,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tools.clusters import Cluster, Replica, free_port
+from tools import gunicorn
+from tools.clusters import Cluster, Replica
 
 pytestmark = pytest.mark.postgres
 
@@ -52,21 +52,10 @@ def shape():
         env = app_env(primary, replica)
         for command in (["migrate", "--no-input", "-v", "0"], ["shell", "-c", SETUP]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=600)
-        port = free_port()
         log = open(primary.workdir / "gunicorn.log", "w")
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "hardfin.wsgi", "-b", f"127.0.0.1:{port}",
-                                   "-w", "1", "--log-level", "warning"], cwd=ROOT, env=env, stdout=log, stderr=log)
-        url = f"http://127.0.0.1:{port}"
+        server, url = gunicorn.start(env, log=log)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/healthz", timeout=2)
-                    break
-                except (urllib.error.URLError, OSError):
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("gunicorn did not start: " + (primary.workdir / "gunicorn.log").read_text())
-                    time.sleep(0.2)
+            gunicorn.wait_healthy(server, url, describe=(primary.workdir / "gunicorn.log").read_text)
             replica.wait_caught_up()
             yield primary, replica, url
         finally:

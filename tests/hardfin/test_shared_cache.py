@@ -7,7 +7,6 @@ import os
 import runpy
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tools.redis_server import free_port
+from tools import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "hardfin" / "settings.py"
@@ -72,23 +71,13 @@ def migrated(tmp_path_factory):
 
 
 def start_servers(env, count=2):
-    servers = []
-    for _ in range(count):
-        port = free_port()
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "hardfin.wsgi", "-b", f"127.0.0.1:{port}",
-                                    "-w", "1", "--log-level", "warning"], cwd=ROOT, env=env)
-        servers.append((process, f"http://127.0.0.1:{port}"))
-    for process, url in servers:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=2)
-                break
-            except (urllib.error.URLError, OSError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    stop(servers)
-                    raise RuntimeError(f"gunicorn on {url} did not start")
-                time.sleep(0.2)
+    servers = [gunicorn.start(env) for _ in range(count)]
+    try:
+        for process, url in servers:
+            gunicorn.wait_healthy(process, url)
+    except RuntimeError:
+        stop(servers)
+        raise
     return servers
 
 
