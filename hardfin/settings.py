@@ -379,3 +379,18 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 #: Rows an export reads from the database at a time (exports are streamed, chunk by chunk).
 IMPORT_EXPORT_CHUNK_SIZE = 2000
+
+# --- Celery (hardfin/celery.py) -----------------------------------------------------------------
+# CELERY_BROKER_URL  the broker (Redis: redis://host:6379/1); unset = tasks run eagerly, in the
+#                    process that starts them, so a fresh clone needs no broker or worker.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
