@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import JsonResponse
 
 from .db import is_unavailable
@@ -70,6 +71,37 @@ class DatabaseUnavailableMiddleware:
         return database_unavailable(request)
 
 
+class ReplicaPinningMiddleware:
+    """With a read replica (hardfin/db_router.py): a request that writes — any non-safe
+    method, or any write through the router — reads from the primary for the rest of the
+    request, and its client (the ``hardfin_pin`` cookie) for REPLICA_PIN_SECONDS after, so
+    nobody misses their own write while the replica catches up. Without one it does nothing."""
+
+    SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import db_router
+
+        if not db_router.replica_configured():
+            return self.get_response(request)
+        with db_router.request_scope():
+            if request.method not in self.SAFE_METHODS:
+                db_router.pin()
+            elif db_router.pinned_by_cookie(request.COOKIES.get(db_router.PIN_COOKIE)):
+                db_router.pin(wrote=False)
+            response = self.get_response(request)
+            if db_router.wrote():
+                seconds = getattr(settings, "HARDFIN_REPLICA_PIN_SECONDS", 5)
+                if seconds:
+                    response.set_cookie(db_router.PIN_COOKIE, db_router.pin_until(seconds=seconds),
+                                        max_age=seconds, httponly=True, samesite="Lax",
+                                        secure=settings.SESSION_COOKIE_SECURE)
+            return response
+
+
 def prefers_async(request) -> bool:
     """``Prefer: respond-async`` (RFC 7240), among the header's preferences."""
     preferences = request.headers.get("Prefer", "")
@@ -88,8 +120,6 @@ class RespondAsyncMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
         if (request.method != "GET" or request.path not in settings.HARDFIN_ASYNC_EXPORTS
                 or not prefers_async(request)):
             return self.get_response(request)

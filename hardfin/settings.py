@@ -12,6 +12,9 @@ LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES  failed sign-ins (per account, per ad
                sign-in is locked, and for how long (default 10, 15)
 EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL,
 DEFAULT_FROM_EMAIL  the mail server; password reset is offered only when EMAIL_HOST is set
+CACHE_URL (or REDIS_URL)  a shared Redis cache (redis://...); unset = each process's memory
+REPLICA_DATABASE_URL, REPLICA_PIN_SECONDS  a read replica for exports and reports, and how long
+               a client that wrote reads from the primary (default 5); see docs/DEPLOYMENT.md
 """
 
 import datetime
@@ -126,6 +129,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # With a read replica: a request that wrote, and its client for a moment, read the primary.
+    "hardfin.middleware.ReplicaPinningMiddleware",
     # A view that lost the database answers 503 (JSON under /api/), not a 500.
     "hardfin.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -196,6 +201,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+
+# A streaming read replica (docs/DEPLOYMENT.md): exports, reports, as_of lists and the ledger
+# list read from it (hardfin/db_router.py); writes, and reads that decide them, the primary.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "").strip()
+#: After a write, its client reads from the primary for this long (the replica's lag).
+HARDFIN_REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5, meaning="a whole number of seconds")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that is down is noticed quickly: its reads then go to the primary.
+        DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+    # Tests run on one database: the "replica" alias is the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["hardfin.db_router.ReplicaRouter"]
+
+# --- Cache ----------------------------------------------------------------------------------------
+# DRF's throttles count in the default cache. With CACHE_URL (or REDIS_URL) it is a Redis that
+# every worker and host shares, so the limits hold overall; unset, each process's own memory.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
+if CACHE_URL:
+    if CACHE_URL.split("://", 1)[0].lower() not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"CACHE_URL (or REDIS_URL) must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}"
+        )
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,6 +1,7 @@
 """The catalog and stock endpoints of the REST API (paths in hardfin/api_urls.py)."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.renderers import JSONRenderer
@@ -10,6 +11,7 @@ from hardfin.api.idempotency import idempotent
 from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.views import FirstRendererNegotiation
+from hardfin.db_router import replica_reads
 from hardfin.identifiers import KEY_CHARACTERS
 
 from . import selectors, services
@@ -118,6 +120,7 @@ class SupplierViewSet(CatalogViewSet):
         return Supplier.objects.order_by("code")
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class StockRowsView(generics.ListAPIView):
     """Item-location rows, by SKU then location code. Rows at zero are left out unless
     ``include_empty``; a negative row is an open build shortfall. Keyset pages (``cursor``),
@@ -179,6 +182,7 @@ class StockByLocationView(StockRowsView):
         "prefixed with `'`.",
     )
 )
+@method_decorator(replica_reads(), name="dispatch")
 class StockExportView(generics.GenericAPIView):
     permission_classes = [CanExport]
     filterset_class = StockLevelFilter

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 
 from hardfin.csv import csv_query_response
@@ -19,8 +19,15 @@ ZERO = Value(Decimal(0), output_field=QUANTITY)
 
 
 def items_with_on_hand() -> QuerySet[Item]:
-    """Items with ``on_hand``: their total over all locations (open shortfalls included)."""
-    return Item.objects.annotate(on_hand=Coalesce(Sum("stock_levels__quantity", output_field=QUANTITY), ZERO))
+    """Items with ``on_hand``: their total over all locations (open shortfalls included).
+
+    A correlated subquery (the (item, location) index), not a join and GROUP BY: it is worked
+    out for the rows a page shows only, and a list's ``count()`` leaves it out (Django strips
+    unused annotations), where the grouped join summed every stock level of the catalog for
+    each page and again for its count."""
+    totals = (StockLevel.objects.filter(item=OuterRef("pk")).order_by().values("item")
+              .annotate(total=Sum("quantity")).values("total"))
+    return Item.objects.annotate(on_hand=Coalesce(Subquery(totals, output_field=QUANTITY), ZERO))
 
 
 _SKU = re.compile(pattern(SKU_MAX_LENGTH))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import TemplateView
 
+from hardfin.db_router import replica_reads
 from hardfin.pages import StaffPageMixin
 from hardfin.pagination import InvalidCursor, KeysetPage, keyset_page
 from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
@@ -188,6 +190,7 @@ class InventoryView(StaffPageMixin, TemplateView):
         return context
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class StockExportView(StaffPageMixin, View):
     """``/inventory/export.csv``: every item-location row matching the page's filters,
     whichever view the page shows."""

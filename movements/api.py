@@ -2,6 +2,7 @@
 API. Every write validates its body, then calls one function of ``movements.services``."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
@@ -11,6 +12,7 @@ from hardfin.api.idempotency import idempotent
 from hardfin.api.pagination import LedgerPagination, PageNumberPagination, TimeOrdering
 from hardfin.api.permissions import InventoryAccess
 from hardfin.api.views import DetailIgnoresFilters
+from hardfin.db_router import replica_reads
 from lots.models import Batch
 
 from . import filters, selectors, services
@@ -48,6 +50,7 @@ class TracePagination(PageNumberPagination):
         return paginated
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class MovementViewSet(DetailIgnoresFilters, viewsets.ReadOnlyModelViewSet):
     """The ledger, oldest first (``?ordering=-occurred_at`` for newest first). Movements are
     never changed or deleted: a mistake is corrected by a new movement."""

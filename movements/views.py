@@ -15,12 +15,14 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from hardfin.csv import csv_response
+from hardfin.db_router import replica_reads
 from hardfin.pages import StaffPageMixin
 from hardfin.pagination import PAGE_SIZE, paginate
 from hardfin.permissions import EXPORT_INVENTORY, VIEW_INVENTORY
@@ -340,6 +342,7 @@ def today_range(now=None) -> tuple[str, str]:
     return today.isoformat(), (today + timedelta(days=1)).isoformat()
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class LedgerView(StaffPageMixin, TemplateView):
     """``/movements/``: every movement of every item, newest first, filtered by ``item``,
     ``location``, ``kind``, ``reference``, ``since`` (included) and ``until`` (not included)
@@ -405,6 +408,7 @@ def ledger_export_rows(movements) -> Iterator[tuple]:
         )
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class LedgerExportView(StaffPageMixin, View):
     """``/movements/export.csv?<the ledger page's query>``: every movement the page's filters
     match (not only the page shown), newest first. A filter the page would point out as wrong

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -19,6 +20,7 @@ from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.schema import HardfinAutoSchema
 from hardfin.api.views import FirstRendererNegotiation
+from hardfin.db_router import replica_reads
 from hardfin.errors import InvalidInput
 from hardfin.money import currency
 from hardfin.pagination import InvalidCursor
@@ -133,6 +135,7 @@ class ValuationPagination(ReportPagination):
 
 
 @extend_schema(parameters=[AS_OF, *SCOPE_PARAMETERS])
+@method_decorator(replica_reads(), name="dispatch")
 class ValuationView(generics.ListAPIView):
     """Item-location rows with stock > 0 at ``as_of``, valued at FIFO cost layers (each lot at
     its own batch's cost). ``total_value`` covers every row, not one page."""
@@ -152,6 +155,7 @@ class ValuationView(generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class ExportView(generics.GenericAPIView):
     schema = ReportSchema()
     permission_classes = [CanExport]
@@ -197,6 +201,7 @@ class RollforwardPagination(ReportPagination):
 
 
 @extend_schema(parameters=[*PERIOD_PARAMETERS, *SCOPE_PARAMETERS])
+@method_decorator(replica_reads(), name="dispatch")
 class RollforwardView(generics.ListAPIView):
     """One row per item-location that had stock or a movement in the period; quantities of
     stock levels and values of the lots' units, each row tying exactly."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
@@ -19,6 +20,7 @@ from hardfin.api.pagination import KeysetPagination
 from hardfin.api.permissions import CanExport, InventoryAccess
 from hardfin.api.views import FirstRendererNegotiation
 from hardfin.csv import csv_response
+from hardfin.db_router import replica_reads
 from hardfin.money import currency
 from hardfin.pagination import InvalidCursor
 from inventory.selectors import STOCK_EXPORT_HEADER
@@ -71,6 +73,7 @@ class CurrencyPagination(KeysetPagination):
         return response
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class InstantView(generics.GenericAPIView):
     permission_classes = [InventoryAccess]
     pagination_class = CurrencyPagination

@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 
 from hardfin.money import COST_STEP, ZERO, round_value, tie_out
@@ -256,11 +256,25 @@ def _layers_sql(*, as_of: datetime | None, scope: Scope, item_ids=None, location
 
 
 def _fetch(sql: str, params) -> Iterable[tuple]:
-    """The rows of a raw query, fetched a chunk at a time (bounded memory however many)."""
-    with connection.cursor() as cursor:
+    """The rows of a raw query, fetched a chunk at a time (bounded memory however many), from
+    the database the ORM would read lots from (the replica inside replica_reads())."""
+    with connections[router.db_for_read(Lot)].cursor() as cursor:
         cursor.execute(sql, params)
         while True:
             rows = cursor.fetchmany(2000)
+            if not rows:
+                return
+            yield from rows
+
+
+def _stream(sql: str, params, chunk: int = 2000) -> Iterator[tuple]:
+    """The rows of a raw query of any size through a server-side cursor (PostgreSQL; SQLite
+    steps through its rows natively), ``chunk`` rows held at a time, from the database
+    ``_fetch`` reads. For the downloads: one query, read once, in its own order."""
+    with connections[router.db_for_read(Lot)].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(chunk)
             if not rows:
                 return
             yield from rows
@@ -308,18 +322,42 @@ def _key_page(source: tuple[str, list], *, by_location: bool, cursor: str | None
                          key=lambda row: [row[2], row[3]] if by_location else [row[2]])
 
 
+def _item_chunks(scope: Scope, size: int) -> Iterator[list[int]]:
+    """The ids of the items a report may cover, ``size`` at a time in sku order (the order of
+    its rows), read by keyset over the sku index: the scope's one item, or the whole catalog."""
+    if scope.item:
+        key = item_id(scope.item)
+        if key is not None:
+            yield [key]
+        return
+    items = Item.objects.order_by("sku").values_list("id", "sku")
+    last = None
+    while True:
+        chunk = list((items if last is None else items.filter(sku__gt=last))[:size])
+        if not chunk:
+            return
+        yield [key for key, _ in chunk]
+        last = chunk[-1][1]
+
+
 class _PagedReport:
-    """What a report paged in keyset pages (``page(cursor=, size=)``) offers its downloads:
-    every row in order, a page at a time."""
+    """What a report paged in keyset pages (``page(cursor=, size=, item_ids=)``) offers its
+    downloads: every row in order, a page at a time."""
 
     def iter_rows(self, chunk: int = 2000) -> Iterator:
-        cursor = None
-        while True:
-            page = self.page(cursor=cursor, size=chunk)
-            yield from page.object_list
-            if not page.next_cursor:
-                return
-            cursor = page.next_cursor
+        """Every row, in page order: the catalog a chunk of items at a time (sku order), each
+        chunk's rows paged within it. A page's key query groups every row it may return, so
+        walking the whole report's pages would group every remaining row once per page (a
+        million-row download never ended); narrowed to a chunk of items, each query reads
+        only that chunk's rows, and the download reads every row once."""
+        for item_ids in _item_chunks(self.scope, chunk):
+            cursor = None
+            while True:
+                page = self.page(cursor=cursor, size=chunk, item_ids=item_ids)
+                yield from page.object_list
+                if not page.next_cursor:
+                    break
+                cursor = page.next_cursor
 
     @property
     def rows(self) -> list:
@@ -379,15 +417,42 @@ class Valuation(_PagedReport):
         ]
 
     def page(self, *, cursor: str | None = None, size: int = PAGE_SIZE,
-             unknown_only: bool = False) -> KeysetPage:
+             unknown_only: bool = False, item_ids=None) -> KeysetPage:
         """One page of rows (``ValuationRow``); ``unknown_only``: only rows holding units of
-        unknown cost. Raises ``InvalidCursor`` for a cursor this list did not hand out."""
+        unknown cost; ``item_ids``: only those items' rows (``iter_rows``' chunks). Raises
+        ``InvalidCursor`` for a cursor this list did not hand out."""
         # The threshold is written into the SQL: SQLite would compare a bound Decimal as text.
         extra = (f" AND SUM(CASE WHEN s.s_cost IS NULL THEN s.s_quantity ELSE 0 END) > {HOLDS_UNITS}", []) \
             if unknown_only else ("", [])
-        keys = _key_page(self._source(), by_location=True, cursor=cursor, size=size, extra=extra)
+        keys = _key_page(self._source(item_ids=item_ids), by_location=True, cursor=cursor, size=size, extra=extra)
         keys.object_list = self._rows_for(keys.object_list)
         return keys
+
+    def iter_rows(self, chunk: int = 2000) -> Iterator[ValuationRow]:
+        """Every row, in page order, for the downloads: one grouped query (item-location and
+        cost layer, with the names) streamed in sku then location code order, its cost layers
+        gathered into rows as they pass. The rows are those of the pages: an item-location
+        whose units add up to more than nothing, each holding its non-zero layers."""
+        sql, params = self._source()
+        query = (
+            f"SELECT s.s_item, s.s_location, i.sku, i.name, i.unit, o.code, o.name, s.s_cost, SUM(s.s_quantity) "
+            f"FROM ({sql}) s JOIN {Item._meta.db_table} i ON i.id = s.s_item "
+            f"JOIN {Location._meta.db_table} o ON o.id = s.s_location "
+            "GROUP BY s.s_item, s.s_location, i.sku, i.name, i.unit, o.code, o.name, s.s_cost "
+            "ORDER BY i.sku, o.code"
+        )
+        row = None
+        for item_id, location_id, sku, name, unit, code, location_name, cost, quantity in _stream(query, params, chunk):
+            if row is None or (row.holding.item_id, row.holding.location_id) != (item_id, location_id):
+                if row is not None and row.holding.quantity > HOLDS_UNITS:
+                    yield row
+                row = ValuationRow(sku=sku, item_name=name, unit=unit, location=code, location_name=location_name,
+                                   holding=Holding(item_id, location_id))
+            quantity = _number(quantity)
+            if quantity:
+                row.holding.add(quantity, _number(cost, COST_STEP))
+        if row is not None and row.holding.quantity > HOLDS_UNITS:
+            yield row
 
     @cached_property
     def totals(self) -> ValuationTotals:
@@ -607,7 +672,7 @@ def _rollforward_sums(rows: dict, *, since: datetime, until: datetime, scope: Sc
         q["closing"] = q["opening"] + sum((sign * q[name] for name, sign in FLOWS), ZERO)
 
 
-def _rollforward_keys_sql(*, since: datetime, until: datetime, scope: Scope):
+def _rollforward_keys_sql(*, since: datetime, until: datetime, scope: Scope, item_ids=None):
     """SQL of the movements up to ``until``, one signed row per side, for ``_key_page``: columns
     ``s_item``, ``s_location``, ``s_opening`` and ``s_closing`` (the level change before
     ``since`` and before ``until``; a settlement changes no level) and ``s_move`` (1 in the
@@ -624,6 +689,8 @@ def _rollforward_keys_sql(*, since: datetime, until: datetime, scope: Scope):
             s_closing=Case(When(level, then=signed), default=Value(ZERO), output_field=QUANTITY_FIELD),
             s_move=Case(When(occurred_at__gte=since, then=Value(1)), default=Value(0), output_field=IntegerField()),
         )
+        if item_ids is not None:
+            queryset = queryset.filter(item_id__in=list(item_ids))
         try:
             sql, branch_params = (queryset.order_by().values("s_item", "s_location", "s_opening", "s_closing", "s_move")
                                   .query.sql_with_params())
@@ -651,8 +718,10 @@ class Rollforward(_PagedReport):
     def __init__(self, *, since: datetime, until: datetime, scope: Scope = Scope()):
         self.since, self.until, self.scope = since, until, scope
 
-    def page(self, *, cursor: str | None = None, size: int = PAGE_SIZE) -> KeysetPage:
-        keys = _key_page(_rollforward_keys_sql(since=self.since, until=self.until, scope=self.scope),
+    def page(self, *, cursor: str | None = None, size: int = PAGE_SIZE, item_ids=None) -> KeysetPage:
+        """One page of rows (``RollforwardRow``); ``item_ids``: only those items' rows."""
+        keys = _key_page(_rollforward_keys_sql(since=self.since, until=self.until, scope=self.scope,
+                                               item_ids=item_ids),
                          by_location=True, cursor=cursor, size=size, having=ROLLFORWARD_SHOWN)
         rows: dict = {}
         if keys.object_list:

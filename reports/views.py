@@ -7,10 +7,12 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import TemplateView
 
 from hardfin.csv import csv_response
+from hardfin.db_router import replica_reads
 from hardfin.errors import InvalidInput
 from hardfin.money import ZERO, currency
 from hardfin.pages import StaffPageMixin
@@ -39,6 +41,7 @@ def _keyset(read, cursor: str | None):
         return read(None)
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class ValuationPageView(StaffPageMixin, TemplateView):
     template_name = "reports/valuation.html"
     section = "valuation"
@@ -74,6 +77,7 @@ class ValuationPageView(StaffPageMixin, TemplateView):
         return context
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class RollforwardPageView(StaffPageMixin, TemplateView):
     template_name = "reports/rollforward.html"
     section = "rollforward"
@@ -170,6 +174,7 @@ class AsOfMixin:
         return rows
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class InventoryAsOfView(AsOfMixin, StaffPageMixin, TemplateView):
     """``/inventory/?as_of=…``: the inventory as it stood then, by item or by location, each
     group expanding to its item-location rows and their lots, from the ledger."""
@@ -225,6 +230,7 @@ class InventoryAsOfView(AsOfMixin, StaffPageMixin, TemplateView):
         return page
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class InventoryExportAsOfView(AsOfMixin, StaffPageMixin, View):
     """``/inventory/export.csv?as_of=…``: the item-location rows then (SKU, Item name,
     Location, Quantity), whichever view the page shows."""
@@ -238,6 +244,7 @@ class InventoryExportAsOfView(AsOfMixin, StaffPageMixin, View):
                             ((row.item.sku, row.item.name, row.location.name, row.quantity) for row in rows))
 
 
+@method_decorator(replica_reads(), name="dispatch")
 class ItemAsOfView(AsOfMixin, ItemPageMixin, TemplateView):
     """``/items/<sku>/?as_of=…``: the item's stock at each location then, with its lots."""
 

@@ -234,3 +234,19 @@ def test_keyset_pages_survive_rows_removed_behind_the_cursor(manager, supplier):
     LocationFactory(code="K-00")  # sorts before the cursor
     second = keyset_page(Location.objects.all(), ["code", "id"], first.next_cursor, per_page=3)
     assert [location.code for location in second] == ["K-3", "K-4", "K-5"]
+
+
+def test_the_item_list_sums_on_hand_for_the_page_only(api, manager, supplier):
+    """``on_hand`` is worked out for the items a page shows: the list's count reads the items
+    alone, and the page's one query sums stock levels per shown item (the grouped join summed
+    every level of the catalog, twice, on every page)."""
+    stock(manager, supplier, items=60, locations=3)
+    with CaptureQueriesContext(connection) as queries:
+        body = api(manager).get("/api/items/", {"page_size": 10}).json()
+    assert body["count"] == 61 and len(body["results"]) == 10
+    assert body["results"][0]["sku"] == "N-00000" and body["results"][0]["on_hand"] == "5"
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+    assert counts and all("stocklevel" not in sql for sql in counts), counts
+    [page] = [query["sql"] for query in queries if "inventory_stocklevel" in query["sql"]]
+    assert 'JOIN "inventory_stocklevel"' not in page and "LIMIT" in page, page  # a subquery per shown item
+    assert api(manager).get("/api/items/wide/").json()["on_hand"] == "15"

@@ -183,3 +183,52 @@ def test_lots_as_of_page_in_sql_and_filter_by_batch(api, many, operator, chicago
     assert len(walk_list(client, "/api/lots/", as_of=at, batch="0001")) == 91
     for number in ("0002", "abc", "99999999999999999999"):
         assert walk_list(client, "/api/lots/", as_of=at, batch=number) == []
+
+
+def download_rows(report, chunk):
+    return [(row.sku, row.location, row.quantity) for row in report.iter_rows(chunk=chunk)]
+
+
+def test_downloads_give_every_row_once_in_page_order(many, milwaukee):
+    """The downloads give exactly the rows of one big page, in its order, however they are
+    read: the valuation as one stream (7 rows held at a time), now and at an instant, the
+    rollforward a chunk of 7 items at a time (pages of 7 rows inside a chunk); items with no
+    stock between are skipped; a location or an item scope too."""
+    from reports.selectors import Scope, rollforward
+
+    for n in range(5):  # items without stock, between and after the stocked ones
+        ItemFactory(sku=f"P-{n:03d}-none")
+    ItemFactory(sku="Z-none")
+    whole = valuation().page(size=1000)
+    assert not whole.next_cursor
+    expected = [(row.sku, row.location, row.quantity) for row in whole.object_list]
+    assert len(expected) == 90
+    assert download_rows(valuation(), 7) == expected == download_rows(valuation(), 2000)
+    at_mke = valuation(scope=Scope(location="mke"))
+    assert download_rows(at_mke, 7) == [row for row in expected if row[1] == "MKE"]
+    then = valuation(as_of=many)  # before the transfers: every item whole at Chicago
+    assert download_rows(then, 7) == [(row.sku, row.location, row.quantity) for row in then.page(size=1000).object_list]
+    assert len(download_rows(then, 7)) == 60
+    one_item = valuation(scope=Scope(item="p-001"))
+    assert download_rows(one_item, 7) == [("P-001", "CHI", Decimal(6)), ("P-001", "MKE", Decimal(4))]
+
+    since, until = timezone.now() - timezone.timedelta(days=1), timezone.now() + timezone.timedelta(days=1)
+    period = rollforward(since=since, until=until)
+    everything = [(row.sku, row.location, row.quantities["closing"]) for row in period.page(size=1000).object_list]
+    assert len(everything) == 90
+    assert [(row.sku, row.location, row.quantities["closing"]) for row in period.iter_rows(chunk=7)] == everything
+
+
+def test_a_download_reads_a_chunk_of_items_in_queries_that_do_not_grow_with_its_rows(
+        many, chicago, supplier, operator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as before:
+        assert len(list(valuation().iter_rows(chunk=500))) == 90
+    more = [ItemFactory(sku=f"P-{n:03d}") for n in range(60, 90)]  # 30 more rows, the same chunk
+    receipt_create(supplier=supplier, location=chicago, po_number="PO-2", user=operator,
+                   lines=[Line(item, "1", "1.00") for item in more])
+    with CaptureQueriesContext(connection) as after:
+        assert len(list(valuation().iter_rows(chunk=500))) == 120
+    assert len(after) == len(before)
