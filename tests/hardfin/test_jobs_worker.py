@@ -22,7 +22,7 @@ from hardfin.celery import app as celery_app
 from hardfin.models import Job
 from inventory.models import Item
 from movements.services import Line, receipt_create
-from tests.admin_support import import_confirm, import_preview, signed_in
+from tests.admin_support import csv_file, import_confirm, import_preview, signed_in
 from tests.api_support import client_for
 from tests.factories import ItemFactory, LocationFactory, SupplierFactory, UserFactory
 
@@ -176,3 +176,77 @@ def test_a_worker_killed_mid_import_and_the_job_resumed_records_every_row_once(m
     call_command("jobs_resume")
     time.sleep(2)
     assert Item.objects.count() == ROWS and Job.objects.get(pk=job_id).status == "done"
+
+
+def test_an_opening_balances_file_past_the_limit_is_recorded_by_a_real_worker(manager, worker_factory):
+    """The opening-balances confirmation of a file past HARDFIN_IMPORT_JOB_ROWS (its default,
+    2,000) only queues the job; the worker records every row, once."""
+    from movements.models import Movement
+    from tests.helpers import level
+
+    location = LocationFactory(code="CHI")
+    Item.objects.bulk_create(Item(sku=f"O-{n:05d}", name=f"Part {n}") for n in range(2500))
+    text = "sku,location,quantity\n" + "".join(f"O-{n:05d},CHI,{n % 9 + 1}\n" for n in range(2500))
+    client = signed_in(manager)
+    url = "/admin/movements/movement/opening-balances/"
+    preview = client.post(url, {"file": csv_file(text)})
+    assert preview.context["valid_rows"] == 2500
+    form = preview.context["confirm_form"]
+    confirmation = {name: str(form.initial[name]) for name in form.initial}
+    done = client.post(url, confirmation)
+    assert done.status_code == 302 and done["Location"].startswith("/jobs/")
+    job_id = int(done["Location"].rstrip("/").split("/")[-1])
+    assert Job.objects.get(pk=job_id).status == "queued" and not Movement.objects.exists()
+    worker = worker_factory()
+    job = wait_for(job_id, {"done", "failed"}, worker.log)
+    assert job.status == "done", job.error
+    assert Movement.objects.count() == 2500
+    assert level(Item.objects.get(sku="O-02499"), location) == 2499 % 9 + 1
+    assert client.post(url, confirmation)["Location"] == done["Location"]  # confirmed again: the same job
+    assert Movement.objects.count() == 2500
+    call_command("reconcile")
+
+
+def _bench_data():
+    """bench/scale_data.py, the benchmark's SQL generator of a consistent large data set."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_scale_data", ROOT / "bench" / "scale_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _digest(chunks) -> tuple[str, int]:
+    import hashlib
+
+    digest, lines = hashlib.sha256(), 0
+    for chunk in chunks:
+        digest.update(chunk)
+        lines += chunk.count(b"\n")
+    return digest.hexdigest(), lines
+
+
+def test_an_export_of_a_million_rows_completes_as_a_job_on_a_real_worker(manager, worker_factory):
+    """Issue 14's "exports of 1M rows complete as jobs": 205,000 items at 5 locations, made
+    with the benchmark's generator (every tenth item's first location is empty, so the export
+    lists 1,004,500 of their 1,025,000 stock levels); the job's file is the synchronous export,
+    byte for byte."""
+    from inventory.models import StockLevel
+
+    _bench_data().generate(205_000, 0)
+    rows = StockLevel.objects.filter(quantity__gt=0).count()
+    assert rows == 1_004_500
+    api = client_for(manager)
+    accepted = api.get("/api/stock/export.csv", HTTP_PREFER="respond-async")
+    assert accepted.status_code == 202
+    worker = worker_factory()
+    job = wait_for(accepted.json()["id"], {"done", "failed"}, worker.log, timeout=600)
+    assert job.status == "done", job.error
+    assert job.progress == rows
+    state = api.get(accepted["Location"]).json()
+    assert state["status"] == "done" and state["progress"] == rows
+    from_job = _digest(api.get(state["result_url"]).streaming_content)
+    synchronous = _digest(api.get("/api/stock/export.csv").streaming_content)
+    assert from_job == synchronous
+    assert from_job[1] == rows + 1  # the header and every row
