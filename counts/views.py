@@ -12,6 +12,7 @@ import csv
 import io
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -21,6 +22,7 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import TemplateView
 
+from hardfin import jobs
 from hardfin.csv import csv_response, import_cell
 from hardfin.errors import InsufficientStock, InvalidInput, InventoryError
 from hardfin.money import currency
@@ -337,6 +339,13 @@ class CountActionView(CountMixin, View):
         try:
             if self.action == "post":
                 uncounted = request.POST.get("uncounted") or None
+                if count.lines.count() > settings.HARDFIN_COUNT_POST_JOB_LINES:
+                    # A large count is posted by a background job (once: keyed on the count).
+                    job = jobs.start(kind="count_post", task="counts.post_count", user=request.user,
+                                     key=f"count-post:{count.pk}", total=count.lines.count(),
+                                     params={"count": count.pk, "uncounted": uncounted},
+                                     next_url=reverse("counts:review", args=[count.pk]))
+                    return redirect(f"/jobs/{job.pk}/")
                 services.count_post(count=count, uncounted=uncounted, user=request.user)
             else:
                 services.count_cancel(count=count, user=request.user)

@@ -5,11 +5,14 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from hardfin.api.views import TokenView, not_found
+from hardfin.job_views import JobResultView, JobView
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file (?script): no inline script.
+    path("jobs/<int:pk>/", JobView.as_view(), name="api-job"),
+    path("jobs/<int:pk>/result", JobResultView.as_view(), name="api-job-result"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # First: it answers as_of on the stock and lot lists and adds PATCH (the unknown unit
     # cost) to lots' batch detail, handing everything else to the views below (for stock/ and

@@ -1,9 +1,8 @@
-"""The Celery application (``celery -A hardfin worker``): the worker that bin/production starts.
+"""The Celery application of background jobs (``celery -A hardfin worker``).
 
-Settings come from Django's (the ``CELERY_`` ones in hardfin/settings.py); tasks are found in
-every installed app's ``tasks`` module. No door sends work to it yet: the background jobs
-(issue 14) are still to land. Without ``CELERY_BROKER_URL`` tasks would run eagerly, in the
-process that starts them, so nothing more is needed to run or test.
+Settings come from Django's (the ``CELERY_`` ones, see hardfin/settings.py and docs/JOBS.md);
+tasks are found in every installed app's ``tasks`` module. Without ``CELERY_BROKER_URL`` tasks
+run eagerly, in the process that starts them, so nothing more is needed to run or test.
 """
 
 import os

@@ -100,3 +100,71 @@ class ReplicaPinningMiddleware:
                                         max_age=seconds, httponly=True, samesite="Lax",
                                         secure=settings.SESSION_COOKIE_SECURE)
             return response
+
+
+def prefers_async(request) -> bool:
+    """``Prefer: respond-async`` (RFC 7240), among the header's preferences."""
+    preferences = request.headers.get("Prefer", "")
+    return any(part.split("=")[0].strip().lower() == "respond-async"
+               for item in preferences.split(",") for part in item.split(";")[:1])
+
+
+class RespondAsyncMiddleware:
+    """A GET of one of the ``HARDFIN_ASYNC_EXPORTS`` with ``Prefer: respond-async`` answers
+    ``202 Accepted`` with ``Location: /api/jobs/<id>/``: a job writes the file, and the client
+    downloads it from the job. The view runs first, with its own authentication, permissions,
+    throttles and parameter checks; only an export it would have answered (200, streamed)
+    becomes a job, and its stream is dropped unread. Without the header nothing changes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (request.method != "GET" or request.path not in settings.HARDFIN_ASYNC_EXPORTS
+                or not prefers_async(request)):
+            return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code != 200 or not getattr(response, "streaming", False):
+            return response
+        # The stream is dropped unread. Not ``response.close()``: that sends request_finished,
+        # which closes the database connection in the middle of this request (and ends a
+        # test's transaction). The export's generators open their cursors only when iterated,
+        # so an unread stream holds nothing.
+        from . import jobs
+
+        disposition = response.get("Content-Disposition", "")
+        filename = disposition.split("filename=")[-1].strip('"') if "filename=" in disposition else "export.csv"
+        key = request.headers.get("Idempotency-Key")
+        job = jobs.start(
+            kind="export", task="hardfin.export_csv", user=request.user,
+            key=f"export:{request.user.pk}:{key}" if key else None,
+            params={"path": request.path,
+                    "query": [(name, value) for name, values in request.GET.lists() for value in values],
+                    "filename": filename},
+        )
+        body = JsonResponse(job_json(job, request), status=202)
+        body["Location"] = f"/api/jobs/{job.pk}/"
+        body["Preference-Applied"] = "respond-async"
+        return body
+
+
+def job_json(job, request=None) -> dict:
+    """What ``GET /api/jobs/<id>/`` answers."""
+    from django.utils import timezone
+
+    def moment(value):
+        return timezone.localtime(value).isoformat() if value else None
+
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "progress": job.progress,
+        "total": job.total,
+        "error": job.error or None,
+        "url": f"/api/jobs/{job.pk}/",
+        "page_url": f"/jobs/{job.pk}/",
+        "result_url": f"/api/jobs/{job.pk}/result" if job.status == "done" and job.result_path else None,
+        "created": moment(job.created_at),
+        "finished": moment(job.finished_at),
+    }

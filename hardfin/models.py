@@ -38,3 +38,55 @@ class IdempotencyKey(models.Model):
     @property
     def is_completed(self) -> bool:
         return self.status_code is not None
+
+
+class Job(models.Model):
+    """A background job: an import, an export or a count posting too large for a web request.
+
+    The job names the Celery task that does its work (``task``, a task name such as
+    ``hardfin.export_csv``), never an app's code, and carries what that task needs
+    (``params``, and ``input_text`` for an uploaded file). ``key`` is unique: starting the
+    same job twice (a double click, a retried request) finds the first one.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    key = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=40)
+    task = models.CharField(max_length=200)
+    params = models.JSONField(default=dict, blank=True)
+    input_text = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    #: The result file, relative to ``JOBS_DIR``; its download name and type.
+    result_path = models.CharField(max_length=255, blank=True)
+    result_name = models.CharField(max_length=255, blank=True)
+    result_type = models.CharField(max_length=100, blank=True)
+    #: Where the user goes from the status page once the job is done (an import's list).
+    next_url = models.CharField(max_length=2048, blank=True)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"job {self.pk} ({self.kind}: {self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def visible_to(self, user) -> bool:
+        return bool(user and user.is_authenticated and user.is_active
+                    and (user.is_superuser or user.pk == self.created_by_id))

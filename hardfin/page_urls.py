@@ -8,6 +8,8 @@ from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from . import job_views
+
 
 def offered_with_email(view):
     """Password reset mails a link: without a mail server (EMAIL_HOST) its pages do not exist,
@@ -41,6 +43,8 @@ accounts = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="lots:inventory"), name="home"),
     path("accounts/", include(accounts)),
+    path("jobs/<int:pk>/", job_views.job_page, name="job"),
+    path("jobs/<int:pk>/download/", job_views.job_download, name="job-download"),
     # First: it answers ?as_of= on the inventory pages and hands the rest to counts' (below_minimum),
     # which hand the rest to lots' pages.
     path("", include("reports.urls")),

@@ -380,9 +380,12 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 #: Rows an export reads from the database at a time (exports are streamed, chunk by chunk).
 IMPORT_EXPORT_CHUNK_SIZE = 2000
 
-# --- Celery (hardfin/celery.py) -----------------------------------------------------------------
-# CELERY_BROKER_URL  the broker (Redis: redis://host:6379/1); unset = tasks run eagerly, in the
-#                    process that starts them, so a fresh clone needs no broker or worker.
+# --- Background jobs (Celery) -------------------------------------------------------------------
+# CELERY_BROKER_URL  the broker (Redis: redis://host:6379/0); unset = jobs run eagerly, inside
+#                    the request that starts them, so a fresh clone needs no broker or worker.
+# HARDFIN_IMPORT_JOB_ROWS, HARDFIN_COUNT_POST_JOB_LINES  admin CSV imports with more rows, and
+#                    count postings with more lines, run as jobs (see docs/JOBS.md).
+# JOBS_DIR           where job result files are written (default: MEDIA_ROOT/jobs).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -394,3 +397,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "").strip() or BASE_DIR / "media")
+JOBS_DIR = Path(os.environ.get("JOBS_DIR", "").strip() or MEDIA_ROOT / "jobs")
+HARDFIN_IMPORT_JOB_ROWS = env_int("HARDFIN_IMPORT_JOB_ROWS", 2000, meaning="a whole number of rows")
+HARDFIN_COUNT_POST_JOB_LINES = env_int("HARDFIN_COUNT_POST_JOB_LINES", 1000, meaning="a whole number of lines")
+# A GET of these CSV exports with "Prefer: respond-async" answers 202 and writes the file as a job.
+HARDFIN_ASYNC_EXPORTS = ["/api/stock/export.csv", "/api/valuation/export.csv", "/api/reports/rollforward.csv"]
+MIDDLEWARE.append("hardfin.middleware.RespondAsyncMiddleware")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["JobStatusEnum"] = "hardfin.models.Job.Status"
+# The counts enum keeps the name it had before jobs brought a second "status".
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["StatusEnum"] = "counts.models.Count.Status"

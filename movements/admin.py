@@ -29,6 +29,7 @@ from hardfin.admin import (
     ReadOnlyInline,
     SkuFilter,
 )
+from hardfin import jobs
 from hardfin.errors import InventoryError
 from hardfin.forms import add_domain_error
 from hardfin.money import COST_DECIMAL_PLACES, currency, exact_value, fmt_money, round_value
@@ -244,6 +245,16 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
             text = form.cleaned_data["text"]
             try:
                 rows = opening_balances_read(text)
+                if form.cleaned_data["confirmed"] and len(rows) > settings.HARDFIN_IMPORT_JOB_ROWS:
+                    # A large file is recorded by a background job, keyed on the preview's
+                    # once key: confirming twice finds the same job.
+                    job = jobs.start(
+                        kind="import", task="movements.opening_balances", user=request.user,
+                        key=f"opening-balances:{form.cleaned_data['once_key']}",
+                        params={"once_key": form.cleaned_data["once_key"]}, input_text=text,
+                        total=len(rows), next_url=reverse("admin:movements_movement_changelist"),
+                    )
+                    return redirect(f"/jobs/{job.pk}/")
                 if form.cleaned_data["confirmed"]:
                     movements = opening_balances_import(
                         rows=rows, user=request.user, once_key=form.cleaned_data["once_key"]

@@ -46,8 +46,9 @@ def users(db):
 
 
 @pytest.fixture
-def world(users):
+def world(users, settings, tmp_path):
     """Stock to move, records nothing refers to (to delete), and one of each kind of row."""
+    settings.JOBS_DIR = tmp_path
     operator = users["operator"]
     item = ItemFactory(sku="LDR-4.1", name="Lidar unit 4.1")
     chicago, milwaukee = LocationFactory(code="CHI"), LocationFactory(code="MKE")
@@ -75,7 +76,19 @@ def world(users):
         "token": Token.objects.get_or_create(user=operator)[0].user_id,
     }
     ids.update(_counts_world(users, chicago))
+    ids["job"] = _manager_job(users["manager"]).pk
     return ids
+
+
+def _manager_job(manager):
+    """A finished export job of the manager's, with its file (under a test folder)."""
+    from hardfin import jobs
+    from hardfin.models import Job
+
+    job = Job.objects.create(key="matrix-export", kind="export", task="hardfin.export_csv", created_by=manager)
+    path, _ = jobs.write_result(job, "stock.csv", [b"SKU\r\nLDR-4.1\r\n"])
+    jobs.finish(job, result_path=path, result_name="stock.csv", result_type="text/csv; charset=utf-8", done=1)
+    return job
 
 
 def _counts_world(users, chicago):
@@ -132,6 +145,7 @@ API_ALLOWED = {
     "public": set(API_ROLES),
     "count-manage": {"manager", "accountant", "superuser"},
     "count-enter": {"operator", "manager", "accountant", "superuser"},
+    "job-owner": {"manager", "superuser"},
 }
 
 ENDPOINTS = [
@@ -202,6 +216,9 @@ ENDPOINTS = [
     ("get", "/api/reorder-points/{reorderpoint}/", None, "read", 200),
     ("patch", "/api/reorder-points/{reorderpoint}/", {"minimum": "2"}, "catalog", 200),
     ("delete", "/api/reorder-points/{reorderpoint}/", None, "catalog", 204),
+    # A job is its owner's (the manager's here) and superusers'; to anyone else it does not exist.
+    ("get", "/api/jobs/{job}/", None, "job-owner", 200),
+    ("get", "/api/jobs/{job}/result", None, "job-owner", 200),
 ]
 
 
@@ -218,6 +235,8 @@ def test_api_role_matrix(api, users, world, role, method, path, body, capability
         expected = allowed_status
     elif role in ("anonymous", "inactive", "revoked"):
         expected = 401  # no credentials, or credentials that no longer count
+    elif capability == "job-owner":
+        expected = 404  # someone else's job does not exist for them
     else:
         expected = 403
     assert response.status_code == expected, response.content[:300]
@@ -280,8 +299,11 @@ PAGE_ALLOWED = {
     "signed-in": {"nobody", "operator", "manager", "accountant", "superuser"},
     "public": set(ROLES),
     "count-manage": {"manager", "accountant", "superuser"},
+    "job-owner": {"manager", "superuser"},
 }
 PAGES = [
+    ("/jobs/{job}/", "job-owner", 200),
+    ("/jobs/{job}/download/", "job-owner", 200),
     # (path, capability, status when allowed)
     ("/", "public", 302),
     ("/inventory/", "view", 200),
@@ -356,6 +378,8 @@ def test_page_role_matrix(users, world, path, capability, allowed_status):
                 expected = allowed_status
             elif role in ("anonymous", "inactive"):
                 expected = "sign in"
+            elif capability == "job-owner":
+                expected = 404
             else:
                 expected = 403
             got = response.status_code

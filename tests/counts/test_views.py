@@ -222,3 +222,45 @@ def test_the_inventory_page_offers_below_minimum_as_a_filter(operator, points):
 
     assert '<input type="checkbox" id="filter-below-minimum" name="below_minimum" value="true">' in html_of(page)
     assert '<label for="filter-below-minimum">Below minimum</label>' in html_of(page)
+
+
+# --- large counts are posted by a background job (eager here: no broker) -------------------------
+
+def test_a_count_past_the_job_limit_is_posted_by_a_job_once(settings, manager, operator, count, chicago, tmp_path):
+    from hardfin.models import Job
+
+    settings.HARDFIN_COUNT_POST_JOB_LINES = 2
+    settings.JOBS_DIR = tmp_path
+    services.count_enter(count=count, entries=[(CountLine.objects.get(count=count, item__sku="LDR-4.1").item, "97")],
+                         user=operator)
+    client = client_for(manager)
+    response = client.post(f"/counts/{count.pk}/post/", {"uncounted": "ignore"})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == "done" and job.kind == "count_post" and job.progress == job.total == count.lines.count()
+    page = text(client.get(response["Location"]))
+    assert "Posted count" in page and "1 correction recorded." in page
+    assert level(count.lines.get(item__sku="LDR-4.1").item, chicago) == Decimal("97")
+    # Posting again finds the same job; nothing is adjusted twice.
+    again = client.post(f"/counts/{count.pk}/post/", {"uncounted": "ignore"})
+    assert again["Location"] == response["Location"] and Job.objects.count() == 1
+    assert Movement.objects.filter(note=f"Count {count.pk}").count() == 1
+
+
+def test_a_count_job_that_cannot_post_fails_with_the_reason_and_posts_nothing(settings, manager, count):
+    from hardfin.models import Job
+
+    settings.HARDFIN_COUNT_POST_JOB_LINES = 2
+    before = snapshot()
+    response = client_for(manager).post(f"/counts/{count.pk}/post/")
+    job = Job.objects.get()
+    assert job.status == "failed" and "not counted yet" in job.error
+    assert "not counted yet" in text(client_for(manager).get(response["Location"]))
+    assert snapshot() == before
+    # Once counted, posting again retries the same job, which now posts.
+    lines = [(line.item, "1") for line in count.lines.select_related("item")]
+    services.count_enter(count=count, entries=lines, user=manager)
+    again = client_for(manager).post(f"/counts/{count.pk}/post/")
+    assert again["Location"] == response["Location"]
+    job.refresh_from_db()
+    assert job.status == "done" and job.attempts == 2 and not job.error

@@ -48,6 +48,8 @@ CONTRACT = {
     "/api/counts/{id}/cancel/": {"post"},
     "/api/reorder-points/": {"get", "post"},
     "/api/reorder-points/{id}/": {"get", "patch", "delete"},
+    "/api/jobs/{id}/": {"get"},
+    "/api/jobs/{id}/result": {"get"},
 }
 WRITES = {"post", "patch", "delete"}
 

@@ -80,9 +80,21 @@ def in_test_transaction():
 
 
 @pytest.fixture
-def seeded(db, settings, in_test_transaction):
+def seeded(db, settings, in_test_transaction, tmp_path):
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    settings.JOBS_DIR = tmp_path
     return seed()
+
+
+def _finished_job(user):
+    """An export job that is done, with its file."""
+    from hardfin import jobs
+    from hardfin.models import Job
+
+    job = Job.objects.create(key="seeded-export", kind="export", task="hardfin.export_csv", created_by=user)
+    path, _ = jobs.write_result(job, "stock.csv", [b"SKU\r\nLDR-4.1\r\n"])
+    jobs.finish(job, result_path=path, result_name="stock.csv", result_type="text/csv; charset=utf-8", done=1)
+    return job
 
 
 def seed():
@@ -107,6 +119,7 @@ def seed():
         "movements": {"id": transfer.pk},
         "shortfalls": {"id": build.shortfalls[0].pk},
         **_counts_records(admin, chicago, item),
+        "jobs": {"id": _finished_job(admin).pk},
     }
     return Token.objects.create(user=admin).key, existing
 

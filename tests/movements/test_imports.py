@@ -275,6 +275,47 @@ def test_admin_confirmation_belongs_to_who_previewed(catalog, manager, item, chi
     assert snapshot() == before
 
 
+def test_a_file_past_the_job_limit_is_recorded_by_a_job_once(catalog, manager, item, chicago, settings, tmp_path):
+    """Past HARDFIN_IMPORT_JOB_ROWS the confirmation starts a background job (run at once
+    here, as without a broker) and shows its page; confirming again finds the same job and
+    records nothing more (issue 10, defect 7: 20,000 rows outlived the web request)."""
+    settings.HARDFIN_IMPORT_JOB_ROWS = 3
+    settings.JOBS_DIR = tmp_path
+    client = signed_in(manager)
+    preview = upload(client, "sku,location,quantity\n" + "LDR-4.1,CHI,10\n" * 4)
+    assert preview.context["valid_rows"] == 4 and not Movement.objects.exists()
+
+    first = confirm(client, preview)
+    job_url = first.redirect_chain[0][0]
+    assert job_url.startswith("/jobs/")
+    page = first.content.decode()
+    assert "Imported 4 opening balances: 0 receipts and 4 upward adjustments." in page
+    assert level(item, chicago) == 40
+    after = snapshot()
+
+    second = confirm(client, preview)
+    assert second.redirect_chain[0][0] == job_url
+    assert snapshot() == after and level(item, chicago) == 40
+
+
+def test_a_job_whose_rows_went_wrong_since_the_preview_records_nothing_and_says_why(
+        catalog, manager, item, chicago, settings, tmp_path):
+    settings.HARDFIN_IMPORT_JOB_ROWS = 1
+    settings.JOBS_DIR = tmp_path
+    client = signed_in(manager)
+    preview = upload(client, "sku,location,quantity\nLDR-4.1,CHI,10\nLDR-4.1,CHI,5\n")
+    chicago.is_active = False
+    chicago.save()
+    before = snapshot()
+
+    response = confirm(client, preview)
+
+    page = response.content.decode()
+    assert "failed" in page
+    assert "Row 1, location: The location CHI is inactive" in page
+    assert snapshot() == before
+
+
 def test_the_same_once_key_records_once(catalog, manager, item, chicago):
     rows = opening_balances_read("sku,location,quantity\nLDR-4.1,CHI,150\n")
     opening_balances_import(rows=rows, user=manager, once_key="preview-1")
