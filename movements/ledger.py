@@ -156,8 +156,12 @@ class LedgerWrite:
         """Which non-empty lots of a locked item-location give ``quantity``, oldest first.
         Changes nothing."""
         self._level(item, location)
-        lots = list(Lot.objects.non_empty().filter(item=item, location=location).select_related("batch").fifo())
+        # The lots alone, then the batches of the lots taken, by id: joined in one query, the
+        # planner (counting an item's empty lots in its estimate) scanned every batch for an
+        # item-location with thousands of empty lots (17 of 26 ms at 10,000 of them).
+        lots = list(Lot.objects.non_empty().filter(item=item, location=location).fifo())
         allocation = allocate(((lot, lot.quantity) for lot in lots), quantity)
+        _attach_batches([lot for lot, _ in allocation.takes])
         return Plan(
             item=self.item(item),
             location=location,
@@ -347,6 +351,16 @@ def newest_known_costs(item_ids: Iterable[int]) -> dict[int, Decimal]:
     return costs
 
 
+def _attach_batches(lots: list[Lot]) -> None:
+    """Give ``lots`` their batches, read by id (a batch per lot, 500 ids a query)."""
+    ids = sorted({lot.batch_id for lot in lots})
+    batches: dict[int, Batch] = {}
+    for start in range(0, len(ids), 500):
+        batches.update(Batch.objects.in_bulk(ids[start:start + 500]))
+    for lot in lots:
+        lot.batch = batches[lot.batch_id]
+
+
 def batch_cost_set(batch: Batch, unit_cost: Decimal) -> bool:
     """Give ``batch`` its cost if it has none yet; whether it did. One conditional UPDATE, so
     of two people setting the same unknown cost at once only the first wins, and a known cost
@@ -510,8 +524,7 @@ def adjust_many(
     lots_of: dict[int, list[Lot]] = {}
     ids = sorted(downs)
     for start in range(0, len(ids), 500):
-        for lot in (Lot.objects.non_empty().filter(location=location, item_id__in=ids[start:start + 500])
-                    .select_related("batch").fifo()):
+        for lot in Lot.objects.non_empty().filter(location=location, item_id__in=ids[start:start + 500]).fifo():
             lots_of.setdefault(lot.item_id, []).append(lot)
     plans = {}
     for item_id, (item, quantity) in downs.items():
@@ -524,6 +537,7 @@ def adjust_many(
             available=sum((lot.quantity for lot in lots), Decimal(0)),
         )
     require_stock([plans[item.id] for item, direction, _ in changes if direction == "down"])
+    _attach_batches([take.lot for plan in plans.values() for take in plan.takes])
 
     now = ledger.occurred_at
     level_deltas: dict[int, tuple[StockLevel, Decimal]] = {}
