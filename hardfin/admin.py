@@ -10,6 +10,7 @@ all-or-nothing CSV import, and list filters).
 from __future__ import annotations
 
 import datetime
+import json
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -21,11 +22,13 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.forms import ModelForm
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.functional import cached_property
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.formats import base_formats
 from import_export.results import RowResult
@@ -94,8 +97,57 @@ class BackOfficeChangeList(ChangeList):
         return queryset
 
 
+class BoundedCountPaginator(Paginator):
+    """The admin's pages over tables that grow with history (a million stock levels, lots or
+    ledger rows), counted at the cost of what they show rather than of the table.
+
+    Up to ``EXACT_LIMIT`` rows the count is exact; it is taken as ``COUNT(*)`` over the first
+    ``EXACT_LIMIT + 1`` matching rows, so it stops there. Past it, on PostgreSQL, the count is the
+    planner's estimate of the filtered list (its statistics, no scan) and the page says "about";
+    elsewhere (SQLite, the embedded default) it stays exact. With an estimate any page number is
+    accepted: one past the real end is an empty page, not an error."""
+
+    EXACT_LIMIT = 10_000
+
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list.order_by()
+        counted = queryset[: self.EXACT_LIMIT + 1].count()
+        if counted <= self.EXACT_LIMIT:
+            return counted
+        if connections[queryset.db].vendor != "postgresql":
+            return queryset.count()
+        plan = json.loads(queryset.explain(format="json"))
+        self.estimated = True
+        return max(counted, int(plan[0]["Plan"]["Plan Rows"]))
+
+    def validate_number(self, number):
+        if not (self.count and self.estimated):
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if not self.estimated:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
 class BackOfficeAdmin(admin.ModelAdmin):
-    """What every Hardfin admin shares."""
+    """What every Hardfin admin shares: bounded counts (``BoundedCountPaginator``), and no
+    second count of the whole table beside a filtered one."""
+
+    paginator = BoundedCountPaginator
+    show_full_result_count = False
 
     def get_changelist(self, request, **kwargs):
         return BackOfficeChangeList

@@ -37,6 +37,8 @@ class Item(models.Model):
             # Lists page through items in SKU or name order (keyset pages walk these).
             models.Index(fields=["sku"], name="item_sku"),
             models.Index(fields=["name", "id"], name="item_name_id"),
+            # The admin's unit filter lists the distinct units by probing it (item_units).
+            models.Index(fields=["unit"], name="item_unit"),
         ]
 
     def __str__(self):

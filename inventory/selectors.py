@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from django.db import connections, router
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 
@@ -28,6 +29,25 @@ def items_with_on_hand() -> QuerySet[Item]:
     totals = (StockLevel.objects.filter(item=OuterRef("pk")).order_by().values("item")
               .annotate(total=Sum("quantity")).values("total"))
     return Item.objects.annotate(on_hand=Coalesce(Subquery(totals, output_field=QUANTITY), ZERO))
+
+
+def item_units() -> list[str]:
+    """The catalog's distinct units (ea, m, kg, …) in order, for the admin's unit filter.
+
+    Read as a loose index scan: each unit is the least one after the last, one probe of the
+    ``item_unit`` index, so a catalog of 200,000 items with five units costs six probes, where
+    ``SELECT DISTINCT`` reads every item."""
+    table = connections[router.db_for_read(Item)].ops.quote_name(Item._meta.db_table)
+    sql = (
+        f"WITH RECURSIVE units(unit) AS ("
+        f" SELECT MIN(unit) FROM {table}"
+        f" UNION ALL"
+        f" SELECT (SELECT MIN(unit) FROM {table} WHERE unit > units.unit) FROM units WHERE units.unit IS NOT NULL"
+        f") SELECT unit FROM units WHERE unit IS NOT NULL"
+    )
+    with connections[router.db_for_read(Item)].cursor() as cursor:
+        cursor.execute(sql)
+        return [unit for (unit,) in cursor.fetchall()]
 
 
 _SKU = re.compile(pattern(SKU_MAX_LENGTH))

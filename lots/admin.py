@@ -41,7 +41,6 @@ class LotAdmin(ExportAdminMixin, ReadOnlyAdmin):
     # The oldest batch of each item-location first, by the Batch column's own sort key (so
     # the column shows as sorted); within one item, numbers follow FIFO_ORDER.
     ordering = ("item__sku", "location__code", "batch__number")
-    show_full_result_count = False
     fields = ("item", "batch", "location", "quantity_display", "created_at")
     readonly_fields = fields
 
@@ -101,7 +100,6 @@ class BatchAdmin(ExportAdminMixin, ReadOnlyAdmin):
     search_fields = ("item__sku", "item__name", "po_number", "shipment_number", "reference")
     search_help_text = "SKU, item name, PO, shipment or reference contains"
     ordering = ("item__sku", "number")
-    show_full_result_count = False
     fields = ("item", "label", "origin", "supplier", "po_number", "shipment_number", "reference",
               "received_at", "initial", "on_hand")
     readonly_fields = fields

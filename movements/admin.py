@@ -130,7 +130,6 @@ class MovementAdmin(ExportAdminMixin, ReadOnlyAdmin):
     search_fields = ("reference", "item__sku", "note")
     search_help_text = "Reference, SKU or note contains"
     ordering = ("-occurred_at", "-id")
-    show_full_result_count = False
     fields = ("kind_display", "time", "item", "quantity_display", "from_location", "to_location", "reference",
               "supplier", "shipment_number", "reason_label", "note", "shortfall", "user", "document_link")
     readonly_fields = fields
