@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.db import connections
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from hardfin.quantities import Quantity
 from inventory.models import StockLevel
@@ -28,6 +28,17 @@ from .models import FIFO_ORDER, Lot
 ROWS_PER_GROUP = 10
 #: Lots shown under each item-location row of the inventory page.
 LOTS_PER_ROW = 20
+
+
+@lru_cache(maxsize=32)
+def _form_path(name: str, script_prefix: str) -> str:
+    return reverse(name)
+
+
+def form_path(name: str) -> str:
+    """The address of a form without arguments, reversed once per process (and script prefix)
+    rather than once for each of the hundreds of rows that link to it."""
+    return _form_path(name, get_script_prefix())
 
 
 @dataclass
@@ -54,7 +65,7 @@ class StockRow:
 
     def _prefilled(self, name: str) -> str:
         query = urlencode({"sku": self.level.item.sku, "location": self.level.location.code})
-        return f"{reverse(name)}?{query}"
+        return f"{form_path(name)}?{query}"
 
     @property
     def transfer_url(self) -> str:
