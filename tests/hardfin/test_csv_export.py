@@ -24,6 +24,7 @@ AWKWARD = [
     "Line one\nline two",
     "Carriage\rreturn",
     "Back\\slash",
+    "Trailing backslash\\",
     "Ünïcödé 机器",
     "plain",
 ]
@@ -45,7 +46,10 @@ def body(response) -> bytes:
 
 
 @pytest.mark.django_db
-def test_the_export_is_byte_for_byte_the_row_writer_output(awkward_stock):
+@pytest.mark.parametrize("block_bytes", [1, 64 * 1024], ids=["a block per row", "one block"])
+def test_the_export_is_byte_for_byte_the_row_writer_output(awkward_stock, block_bytes, monkeypatch):
+    # COPY's rows are handed on in blocks; a block of one row or of all of them writes the same.
+    monkeypatch.setattr("hardfin.csv.COPY_CHUNK_BYTES", block_bytes)
     rows = stock_rows().exclude(quantity=0)
     expected = "".join(
         csv_lines(STOCK_EXPORT_HEADER, rows.values_list(*STOCK_EXPORT_COLUMNS))
@@ -99,7 +103,9 @@ def _export_peak(client) -> int:
 
 
 @pytest.mark.django_db
-def test_the_export_streams_in_bounded_memory(api, chicago, supplier, manager):
+def test_the_export_streams_in_bounded_memory(api, chicago, supplier, manager, monkeypatch):
+    # Blocks of 4 KiB, so that the larger export spans several of them.
+    monkeypatch.setattr("hardfin.csv.COPY_CHUNK_BYTES", 4096)
     from movements.services import Line, receipt_create
 
     def stock(count, start):
@@ -112,7 +118,7 @@ def test_the_export_streams_in_bounded_memory(api, chicago, supplier, manager):
     large = _export_peak(api(manager))
 
     if connection.vendor == "postgresql":
-        # COPY hands each line on as it comes: thirty times the rows, the same memory.
+        # COPY's lines are handed on a block at a time: thirty times the rows, the same memory.
         assert large < small + 50_000
     else:
         # Rows are read 2,000 at a time: at most one chunk of rows is held.
