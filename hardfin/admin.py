@@ -148,6 +148,9 @@ class BackOfficeAdmin(admin.ModelAdmin):
 
     paginator = BoundedCountPaginator
     show_full_result_count = False
+    #: Pages of 50, as everywhere else (hardfin.pagination); a page of 100 ledger rows, each
+    #: with its item, places and batch, took longer to render than to read.
+    list_per_page = 50
 
     def get_changelist(self, request, **kwargs):
         return BackOfficeChangeList

@@ -100,7 +100,7 @@ def test_batch_export(manager, ldr_worked_example_by_manager):
 
 
 @pytest.mark.parametrize("model", [Lot, Batch])
-@pytest.mark.parametrize("rows", [1, 100])
+@pytest.mark.parametrize("rows", [1, 50])
 def test_lot_and_batch_lists_run_a_bounded_number_of_queries(
     model, rows, manager, chicago, supplier, django_assert_max_num_queries
 ):

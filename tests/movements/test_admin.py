@@ -113,7 +113,7 @@ def test_shortfall_list_and_export(manager, shortfall, item, chicago, supplier):
 
 
 @pytest.mark.parametrize("model", [Movement, Shortfall])
-@pytest.mark.parametrize("rows", [1, 100])
+@pytest.mark.parametrize("rows", [1, 50])
 def test_ledger_lists_run_a_bounded_number_of_queries(model, rows, manager, chicago, supplier, django_assert_max_num_queries):
     for number in range(rows):
         build_create(location=chicago, reference=f"WO-{number}", lines=[Line(ItemFactory(), "1")], user=manager,
