@@ -303,16 +303,18 @@ def fetch(port: int, method: str, path: str, *, headers=None, body: bytes | None
 class Server:
     """gunicorn serving one data set on 127.0.0.1:port."""
 
-    def __init__(self, dataset: DataSet, port: int, workers: int, timeout: int, secret: str, logdir: Path):
+    def __init__(self, dataset: DataSet, port: int, workers: int, timeout: int, secret: str, logdir: Path,
+                 extra_env: dict | None = None):
         self.dataset, self.port, self.workers, self.timeout = dataset, port, workers, timeout
         self.secret, self.log = secret, logdir / f"gunicorn-{port}.log"
+        self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", self.port)) == 0:
                 raise SystemExit(f"Port {self.port} is in use; pick others with --port.")
-        env = {**django_env(self.dataset.url, self.secret), "ALLOWED_HOSTS": "127.0.0.1"}
+        env = {**django_env(self.dataset.url, self.secret), "ALLOWED_HOSTS": "127.0.0.1", **self.extra_env}
         self.process = start(
             [sys.executable, "-m", "gunicorn", "hardfin.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--timeout", str(self.timeout), "--graceful-timeout", "5",
