@@ -126,17 +126,22 @@ class replica_reads(contextlib.ContextDecorator):
 
 
 def _in_scope(chunks):
-    """Produce a streamed response's chunks with the replica allowed, as in its view (which
-    checked that the replica answers before the response started)."""
+    """Produce a streamed response's chunks with the replica allowed and unpinned, as in its
+    view (which checked that the replica answers and that the request was not pinned before the
+    response started). The chunks are produced after the request's scope has ended, in the
+    worker's own context, which a write after that scope may have pinned: the session that
+    SessionMiddleware saves on the way out of a sign-in, say. Left to that context, every later
+    export of the same worker read the primary (bench/replica showed it)."""
     iterator = iter(chunks)
     while True:
-        token = _replica_allowed.set(True)
+        allowed, unpinned = _replica_allowed.set(True), _pinned.set(False)
         try:
             chunk = next(iterator)
         except StopIteration:
             return
         finally:
-            _replica_allowed.reset(token)
+            _pinned.reset(unpinned)
+            _replica_allowed.reset(allowed)
         yield chunk
 
 

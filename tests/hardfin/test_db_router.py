@@ -4,6 +4,7 @@ replica inside replica_reads() unless pinned, and the primary again when the rep
 
 from __future__ import annotations
 
+import contextvars
 import time
 
 import pytest
@@ -116,6 +117,33 @@ def test_a_streamed_export_reads_from_the_replica_while_streaming(replica):
 
     response = export()
     assert b"".join(response.streaming_content) == b"replicareplicareplica"
+
+
+def test_a_streamed_export_reads_the_replica_in_a_worker_pinned_by_an_earlier_response(replica):
+    # A sign-in's session is saved on the way out, after the pinning middleware's scope: that
+    # write pins the worker's own context, where a later response's chunks are produced.
+    @replica_reads()
+    def export():
+        return StreamingHttpResponse(read_alias() for _ in range(3))
+
+    def run_in_a_worker():
+        db_router.pin()  # the session saved after an earlier request's scope ended
+        with db_router.request_scope():
+            response = export()
+        return b"".join(response.streaming_content)
+
+    assert contextvars.copy_context().run(run_in_a_worker) == b"replicareplicareplica"
+
+
+def test_a_streamed_export_of_a_request_that_wrote_reads_the_primary(replica):
+    @replica_reads()
+    def export():
+        return StreamingHttpResponse(read_alias() for _ in range(2))
+
+    with db_router.request_scope():
+        db_router.pin()
+        response = export()
+    assert b"".join(response.streaming_content) == b"defaultdefault"
 
 
 def test_replica_down_reads_fall_back_to_the_primary_with_a_warning(replica_down, caplog):
