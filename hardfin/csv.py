@@ -99,6 +99,11 @@ _COPY_ESCAPES = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t"
 _COPY_ESCAPE = re.compile(rb"\\(.)")
 
 
+#: Bytes of CSV handed to the server at a time: one write per row would make the web server's
+#: system calls, not the database, the export's limit.
+COPY_CHUNK_BYTES = 64 * 1024
+
+
 def _copy_lines(header: Iterable[str], queryset: QuerySet, columns: Sequence[str], numeric: Collection[str]):
     """CSV lines of ``queryset.values_list(*columns)`` from ``COPY … TO STDOUT``: the database
     writes each whole line, so Python only passes the bytes on."""
@@ -125,11 +130,6 @@ def _copy_lines(header: Iterable[str], queryset: QuerySet, columns: Sequence[str
                 rows, size = [], 0
         if rows:
             yield _csv_block(rows)
-
-
-#: Bytes of CSV handed to the server at a time: one write per row would make the web server's
-#: system calls, not the database, the export's limit.
-COPY_CHUNK_BYTES = 64 * 1024
 
 
 def _csv_block(rows: list) -> bytes:

@@ -37,7 +37,8 @@ def item_units() -> list[str]:
     Read as a loose index scan: each unit is the least one after the last, one probe of the
     ``item_unit`` index, so a catalog of 200,000 items with five units costs six probes, where
     ``SELECT DISTINCT`` reads every item."""
-    table = connections[router.db_for_read(Item)].ops.quote_name(Item._meta.db_table)
+    connection = connections[router.db_for_read(Item)]
+    table = connection.ops.quote_name(Item._meta.db_table)
     sql = (
         f"WITH RECURSIVE units(unit) AS ("
         f" SELECT MIN(unit) FROM {table}"
@@ -45,7 +46,7 @@ def item_units() -> list[str]:
         f" SELECT (SELECT MIN(unit) FROM {table} WHERE unit > units.unit) FROM units WHERE units.unit IS NOT NULL"
         f") SELECT unit FROM units WHERE unit IS NOT NULL"
     )
-    with connections[router.db_for_read(Item)].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql)
         return [unit for (unit,) in cursor.fetchall()]
 
