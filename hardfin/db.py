@@ -7,6 +7,7 @@ import functools
 import logging
 import random
 import time
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
@@ -130,3 +131,55 @@ def _drop(connection) -> None:
         connection.close()
     except DatabaseError:
         connection.connection = None
+
+
+def prepared_insert(model, instances: Sequence, connection) -> tuple[str, str, list]:
+    """An INSERT of ``instances`` of ``model`` as its parts: the quoted column names, the
+    ``VALUES`` rows and their parameters, each value prepared by its field as ``save``
+    prepares it (``auto_now_add`` included) — without the per-value work of Django's insert
+    compiler, for the writes that build their own statements."""
+    pk = model._meta.pk
+    columns = [field for field in model._meta.concrete_fields if field is not pk]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        for instance in instances
+        for field in columns
+    ]
+    return ", ".join(quote(field.column) for field in columns), ", ".join([row] * len(instances)), params
+
+
+def prepared_cursor(connection):
+    """A cursor of ``connection`` (a Django connection) whose statements PostgreSQL parses
+    and plans once per connection and then only executes: psycopg's prepared statements,
+    which Django leaves off (``prepare_threshold``) for the poolers that lose them. For the
+    few statements a transfer sends, planning cost more than running them (a 0.3 ms plan for
+    a 0.03 ms index read). The statements keep Django's wrapping: errors as Django's, and
+    counted by ``CaptureQueriesContext``. Elsewhere, or with
+    ``HARDFIN_PREPARED_STATEMENTS`` off, a plain cursor."""
+    if connection.vendor != "postgresql" or not settings.HARDFIN_PREPARED_STATEMENTS:
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_preparing_cursor_class()(connection.connection))
+
+
+@functools.cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """Binds its parameters on the server and prepares every statement it runs."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            # Kept, as for an unprepared statement, for Django's query log (its text, with
+            # $1 … for the parameters).
+            self._query = pgq
+            return super()._send_query_prepared(name, pgq, binary=binary)
+
+    return PreparingCursor

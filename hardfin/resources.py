@@ -21,6 +21,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.resources import Diff
 
 from .csv import escape_cell, import_cell
+from .db import prepared_insert
 from .errors import ConflictError, InvalidInput
 from .quantities import fmt
 
@@ -244,22 +245,14 @@ def insert_in_bulk(model, instances: Sequence, *, using: str, batch_size: int, r
     ``returning`` (a unique column), returns ``{that column's value: new id}``."""
     connection = connections[using]
     quote = connection.ops.quote_name
-    pk = model._meta.pk
-    columns = [field for field in model._meta.concrete_fields if field is not pk]
     table = quote(model._meta.db_table)
-    names = ", ".join(quote(field.column) for field in columns)
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    tail = f" RETURNING {quote(returning)}, {quote(pk.column)}" if returning else ""
+    tail = f" RETURNING {quote(returning)}, {quote(model._meta.pk.column)}" if returning else ""
     ids = {}
-    batch_size = max(1, min(batch_size, MAX_PARAMS // len(columns)))
+    batch_size = max(1, min(batch_size, MAX_PARAMS // len(model._meta.concrete_fields)))
     with connection.cursor() as cursor:
         for chunk in batched(instances, batch_size):
-            params = [
-                field.get_db_prep_save(field.pre_save(instance, add=True), connection)
-                for instance in chunk
-                for field in columns
-            ]
-            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(chunk))}{tail}", params)
+            names, rows, params = prepared_insert(model, chunk, connection)
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {rows}{tail}", params)
             if returning:
                 ids.update(cursor.fetchall())
     return ids

@@ -202,6 +202,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 
+#: The ledger's transfer statements are prepared on PostgreSQL (parsed and planned once per
+#: connection: hardfin.db.prepared_cursor). Set DATABASE_PREPARED_STATEMENTS=0 behind a pooler in
+#: transaction mode that does not keep prepared statements (PgBouncer before 1.21).
+HARDFIN_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if HARDFIN_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django turns psycopg's preparing off (None) and its cursors bind on the client, which
+    # never prepares; a threshold no statement reaches lets only the cursors that ask prepare.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
+
 # A streaming read replica (docs/DEPLOYMENT.md): exports, reports, as_of lists and the ledger
 # list read from it (hardfin/db_router.py); writes, and reads that decide them, the primary.
 REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "").strip()

@@ -140,15 +140,8 @@ def transfer_create(
     with LedgerWrite(user=user, occurred_at=occurred_at) as ledger:
         ledger.lock([(item, source), (item, destination)])
         quantity = ledger.require_movable(item, quantity)
-        plan = ledger.plan(item=item, location=source, quantity=quantity)
-        require_stock([plan])
-        moved = ledger.consume(plan)
-        movement = ledger.record(
-            kind=Kind.TRANSFER, item=item, quantity=quantity, moved=moved, from_location=source,
-            to_location=destination, reference=reference, note=note,
-        )
-        ledger.put(item=item, location=destination, moved=moved)
-    return movement
+        return ledger.move(item=item, source=source, destination=destination, quantity=quantity,
+                           kind=Kind.TRANSFER, reference=reference, note=note)
 
 
 # --- adjustments --------------------------------------------------------------------------------

@@ -81,28 +81,29 @@ def terminate_this_connection() -> None:
 
 class TerminateAt:
     """An execute wrapper that terminates the connection just before the first statement
-    that starts with ``prefix`` is sent."""
+    that contains ``part`` is sent (the movement's INSERT is a statement of its own through
+    the ORM, and a part of the transfer's one write on PostgreSQL)."""
 
-    def __init__(self, prefix: str):
-        self.prefix = prefix
+    def __init__(self, part: str):
+        self.part = part
         self.done = False
 
     def __call__(self, execute, sql, params, many, context):
-        if not self.done and sql.lstrip().upper().startswith(self.prefix):
+        if not self.done and self.part in sql.upper():
             self.done = True
             terminate_this_connection()
         return execute(sql, params, many, context)
 
 
 def terminate_after_commit(monkeypatch, *, after_statement: str):
-    """Once a statement starting with ``after_statement`` ran, let the next COMMIT succeed
+    """Once a statement containing ``after_statement`` ran, let the next COMMIT succeed
     and then lose the connection before the answer is read: the write is recorded, yet the
     application sees the commit fail, as when the server restarts at that instant."""
     seen = {"statement": False, "done": False}
     original = connection._commit
 
     def watch(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith(after_statement):
+        if after_statement in sql.upper():
             seen["statement"] = True
         return execute(sql, params, many, context)
 

@@ -15,10 +15,17 @@ NO_COST = {"unit_cost": None, "value": None}
 #: join made the planner scan every batch next to thousands of empty lots); lower a lot and
 #: its level; record the movement and its line; read the destination's lots; raise its level
 #: and its lot.
-SERVICE_STATEMENTS = 10
+ORM_STATEMENTS = 10
+#: On PostgreSQL: lock both stock levels; read the source's lots; read the batch taken with
+#: its lot at the destination; write the lots, the levels, the movement and its line in one.
+POSTGRESQL_STATEMENTS = 4
 #: Plus the token with its user, the user's permissions (one query), the item and the two
 #: locations the body names.
-API_STATEMENTS = SERVICE_STATEMENTS + 5
+DOOR_STATEMENTS = 5
+
+
+def service_statements() -> int:
+    return POSTGRESQL_STATEMENTS if connection.vendor == "postgresql" else ORM_STATEMENTS
 
 
 def statements(queries) -> list[str]:
@@ -36,10 +43,10 @@ def moving(item, ldr_100_at_chicago, chicago, milwaukee, operator):
     return item
 
 
-def test_a_transfer_takes_ten_statements(moving, chicago, milwaukee, operator):
+def test_a_transfer_takes_four_statements_on_postgresql_and_ten_elsewhere(moving, chicago, milwaukee, operator):
     with CaptureQueriesContext(connection) as queries:
         transfer_create(item=moving, source=chicago, destination=milwaukee, quantity=1, user=operator)
-    assert len(statements(queries)) == SERVICE_STATEMENTS
+    assert len(statements(queries)) == service_statements()
     assert not [sql for sql in statements(queries) if is_level_insert(sql)]
 
 
@@ -50,7 +57,7 @@ def test_an_api_transfer_does_not_read_back_what_it_wrote(api, moving, operator)
         response = client.post("/api/transfers/", body, format="json")
     assert response.status_code == 201
     assert response.json()["lines"] == [{"batch": "0001", "from_location": "CHI", "to_location": "MKE", "quantity": "1", **NO_COST}]
-    assert len(statements(queries)) == API_STATEMENTS
+    assert len(statements(queries)) == service_statements() + DOOR_STATEMENTS
     assert client.get(f"/api/movements/{response.json()['id']}/").json() == response.json()
 
 
@@ -74,4 +81,24 @@ def test_the_fifo_read_does_not_join_the_batches(moving, chicago, milwaukee, ope
     lot_reads = [sql for sql in statements(queries) if sql.startswith("SELECT") and 'FROM "lots_lot"' in sql]
     assert lot_reads and not [sql for sql in lot_reads if '"lots_batch"' in sql]
     batch_reads = [sql for sql in statements(queries) if sql.startswith("SELECT") and 'FROM "lots_batch"' in sql]
-    assert len(batch_reads) == 1 and '"lots_batch"."id" IN' in batch_reads[0]
+    by_id = 'b.id = ANY(' if connection.vendor == "postgresql" else '"lots_batch"."id" IN'
+    assert len(batch_reads) == 1 and by_id in batch_reads[0]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_transfer_s_statements_are_planned_once_per_connection(moving, chicago, milwaukee, operator):
+    def runs() -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+            return dict(cursor.fetchall())
+
+    transfer_create(item=moving, source=chicago, destination=milwaukee, quantity=1, user=operator)
+    before = runs()
+    with CaptureQueriesContext(connection) as queries:
+        transfer_create(item=moving, source=chicago, destination=milwaukee, quantity=1, user=operator)
+    after = runs()
+    sent = statements(queries)
+    # Each statement was prepared by the first transfer and only executed again by the second.
+    assert len(sent) == POSTGRESQL_STATEMENTS
+    assert all(before.get(sql) for sql in sent)
+    assert [after[sql] - before[sql] for sql in sent] == [1] * len(sent)
