@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 from hardfin.errors import (
     ConflictError,
@@ -164,12 +166,14 @@ def require_active(obj: Item | Location | Supplier, *, field: str) -> None:
 
 
 def resolve(model, key: str, *, field: str, active_only: bool = False):
-    """Look up an item by SKU or a location/supplier by code, ignoring case."""
+    """Look up an item by SKU or a location/supplier by code, ignoring case: through the
+    unique index on the lowered key (``iexact`` compares ``UPPER``s, which no btree serves:
+    an SKU was found through its trigram index, 2.5 ms at 200,000 items)."""
     key = (key or "").strip()
     try:
         if has_nul(key):  # no key holds one, and PostgreSQL refuses it in a query
             raise model.DoesNotExist
-        obj = model.objects.get(**{f"{key_field(model)}__iexact": key})
+        obj = model.objects.alias(_key=Lower(key_field(model))).get(_key=Lower(Value(key)))
     except model.DoesNotExist:
         raise UnknownObject(f"No {model._meta.verbose_name} {key!r}.", field=field) from None
     if active_only:
