@@ -22,7 +22,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Paginator
 from django.forms import ModelForm
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -38,6 +38,7 @@ from .csv import csv_response
 from .errors import ConflictError, InventoryError
 from .forms import add_domain_error
 from .identifiers import has_nul
+from .pagination import page_number
 from .permissions import EXPORT_INVENTORY
 from .resources import IMPORT_BATCH_SIZE, PREVIEW_ROWS, adopt, can_insert_in_bulk, insert_in_bulk
 
@@ -126,13 +127,7 @@ class BoundedCountPaginator(Paginator):
     def validate_number(self, number):
         if not (self.count and self.estimated):
             return super().validate_number(number)
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger("That page number is not an integer") from None
-        if number < 1:
-            raise EmptyPage("That page number is less than 1")
-        return number
+        return page_number(number)
 
     def page(self, number):
         number = self.validate_number(number)

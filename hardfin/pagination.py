@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F, Q, QuerySet
 
 from hardfin.identifiers import has_nul
@@ -32,6 +32,18 @@ MAX_PAGE_SIZE = 1000
 def paginate(request, queryset, per_page: int = PAGE_SIZE):
     """The page of ``queryset`` named by ``?page=`` (the last one if past the end)."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def page_number(number) -> int:
+    """``number`` as a page number, checked only for being a whole number from 1: for the
+    paginators that do not count every row, and so cannot tell where the pages end."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise PageNotAnInteger("That page number is not an integer") from None
+    if number < 1:
+        raise EmptyPage("That page number is less than 1")
+    return number
 
 
 class InvalidCursor(ValueError):
