@@ -115,7 +115,9 @@ class BoundedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list.order_by()
-        counted = queryset[: self.EXACT_LIMIT + 1].count()
+        # Only the ids: the annotations a list shows (an item's on_hand) are not computed for
+        # the rows counted.
+        counted = queryset.values("pk")[: self.EXACT_LIMIT + 1].count()
         if counted <= self.EXACT_LIMIT:
             return counted
         if connections[queryset.db].vendor != "postgresql":

@@ -34,15 +34,22 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
+#: Past any list's end (a billion pages), and an offset every database can still take.
+MAX_PAGE_NUMBER = 10**9
+
+
 def page_number(number) -> int:
-    """``number`` as a page number, checked only for being a whole number from 1: for the
-    paginators that do not count every row, and so cannot tell where the pages end."""
+    """``number`` as a page number, checked only for being a whole number from 1 to
+    ``MAX_PAGE_NUMBER``: for the paginators that do not count every row, and so cannot tell
+    exactly where the pages end."""
     try:
         number = int(number)
     except (TypeError, ValueError):
         raise PageNotAnInteger("That page number is not an integer") from None
     if number < 1:
         raise EmptyPage("That page number is less than 1")
+    if number > MAX_PAGE_NUMBER:
+        raise EmptyPage("That page contains no results")
     return number
 
 

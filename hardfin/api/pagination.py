@@ -36,7 +36,11 @@ class BoundedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int | None:
         rows = self.object_list
-        counted = rows.order_by()[: self.EXACT_LIMIT + 1].count() if hasattr(rows, "order_by") else len(rows)
+        if not hasattr(rows, "order_by"):
+            return len(rows)
+        # Only the ids: the annotations the page shows (an item's on_hand) are not computed
+        # for the rows counted.
+        counted = rows.order_by().values("pk")[: self.EXACT_LIMIT + 1].count()
         return counted if counted <= self.EXACT_LIMIT else None
 
     @cached_property

@@ -57,7 +57,10 @@ def test_a_page_past_the_end_is_still_a_404(api, items, operator, monkeypatch):
     assert client.get("/api/items/?page_size=2&page=3").status_code == 200
     response = client.get("/api/items/?page_size=2&page=4")
     assert response.status_code == 404 and response.json()["detail"] == "Invalid page."
+    assert client.get("/api/items/?page=2432902008176640001").status_code == 404
     monkeypatch.setattr(BoundedCountPaginator, "EXACT_LIMIT", 3)
     assert client.get("/api/items/?page_size=2&page=4").status_code == 404
+    # Past any offset a database takes: still a 404, not an error.
+    assert client.get("/api/items/?page_size=118334&page=2432902008176640001").status_code == 404
     assert client.get("/api/items/?page=0").status_code == 404
     assert client.get("/api/items/?page=x").status_code == 404
