@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.db import connections
 from django.db.models import F, QuerySet, Window
@@ -56,36 +56,27 @@ class StockRow:
     lots: list[LotRow] = field(default_factory=list)
     #: Whether the row has more lots than ``lots`` holds.
     more_lots: bool = False
+    # What the row shows, read once here rather than through ``level`` at each of its uses
+    # (a page shows hundreds of rows, each naming its item and location several times).
+    sku: str = field(init=False)
+    location_name: str = field(init=False)
+    location_code: str = field(init=False)
+    negative: bool = field(init=False)
+    #: The query of the forms pre-filled with the row's item and location.
+    query: str = field(init=False)
 
-    # Addresses built here rather than by ``{% url %}`` in the template: a page shows
-    # hundreds of rows, and reversing in Python costs a fraction of it.
+    def __post_init__(self):
+        item, location = self.level.item, self.level.location
+        self.sku, self.location_name, self.location_code = item.sku, location.name, location.code
+        self.negative = self.quantity.is_negative
+        # As ``urlencode`` writes it, without its checks of each value's type.
+        self.query = f"sku={quote_plus(item.sku)}&location={quote_plus(location.code)}"
+
+    # Built here rather than by ``{% url %}`` in the template: a page shows hundreds of rows,
+    # and reversing in Python costs a fraction of it.
     @property
     def item_url(self) -> str:
-        return reverse("lots:item", args=[self.level.item.sku])
-
-    def _prefilled(self, name: str) -> str:
-        query = urlencode({"sku": self.level.item.sku, "location": self.level.location.code})
-        return f"{form_path(name)}?{query}"
-
-    @property
-    def transfer_url(self) -> str:
-        return self._prefilled("movements:transfer")
-
-    @property
-    def adjust_url(self) -> str:
-        return self._prefilled("movements:adjustment")
-
-    @property
-    def receive_url(self) -> str:
-        return self._prefilled("movements:receipt")
-
-    @property
-    def build_url(self) -> str:
-        return self._prefilled("movements:build")
-
-    @property
-    def replace_url(self) -> str:
-        return self._prefilled("movements:replacement")
+        return reverse("lots:item", args=[self.sku])
 
 
 @dataclass
