@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 from hardfin.errors import (
     ConflictError,
@@ -169,7 +171,9 @@ def resolve(model, key: str, *, field: str, active_only: bool = False):
     try:
         if has_nul(key):  # no key holds one, and PostgreSQL refuses it in a query
             raise model.DoesNotExist
-        obj = model.objects.get(**{f"{key_field(model)}__iexact": key})
+        # LOWER(key) = LOWER(%s), which the unique index on LOWER(key) serves (``__iexact``
+        # compares UPPER() on PostgreSQL, which reads every row).
+        obj = model.objects.alias(key=Lower(key_field(model))).get(key=Lower(Value(key)))
     except model.DoesNotExist:
         raise UnknownObject(f"No {model._meta.verbose_name} {key!r}.", field=field) from None
     if active_only:

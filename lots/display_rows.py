@@ -28,6 +28,11 @@ from .models import FIFO_ORDER, Lot
 ROWS_PER_GROUP = 10
 #: Lots shown under each item-location row of the inventory page.
 LOTS_PER_ROW = 20
+#: What a row of the inventory list shows (its lots are in its group's own view): a page reads
+#: hundreds of rows, and loading their other columns (descriptions, dates) costs more than
+#: reading them.
+LIST_ROW_FIELDS = ("item_id", "location_id", "quantity", "item__sku", "item__name", "item__unit",
+                   "location__code", "location__name")
 
 
 @lru_cache(maxsize=32)
@@ -98,14 +103,15 @@ class StockGroup:
 
 
 def first_of_each(
-    rows: QuerySet, *, group: str, ids: Sequence[int], order: Sequence[str], limit: int, large_groups: bool
+    rows: QuerySet, *, group: str, ids: Sequence[int], order: Sequence[str], limit: int, large_groups: bool,
+    fields: Sequence[str] = (),
 ) -> list:
     """The first ``limit`` of ``rows`` in ``order`` for each ``group`` value in ``ids``, in one
     query. Groups of few rows (an item's locations) are numbered by a window over all their
     rows. ``large_groups`` (a location's items, which may be hundreds of thousands): on
     PostgreSQL a UNION ALL of one LIMITed branch per group, each one an index range that stops
     after ``limit`` rows; SQLite (the embedded default) cannot LIMIT a branch and numbers them
-    too. Returns the rows in ``order``."""
+    too. Returns the rows in ``order``, with only ``fields`` loaded if given."""
     ids = list(ids)
     if not ids:
         return []
@@ -118,7 +124,8 @@ def first_of_each(
             position=Window(RowNumber(), partition_by=[F(group)], order_by=list(order))
         )
         chosen = ranked.filter(position__lte=limit).values_list("pk", flat=True)
-    return list(rows.filter(pk__in=list(chosen)).order_by(*order))
+    chosen_rows = rows.filter(pk__in=list(chosen)).order_by(*order)
+    return list(chosen_rows.only(*fields) if fields else chosen_rows)
 
 
 def stock_rows_without_lots(levels: Iterable[StockLevel]) -> list[StockRow]:
