@@ -171,8 +171,9 @@ def resolve(model, key: str, *, field: str, active_only: bool = False):
     try:
         if has_nul(key):  # no key holds one, and PostgreSQL refuses it in a query
             raise model.DoesNotExist
-        # LOWER(key) = LOWER(%s), which the unique index on LOWER(key) serves (``__iexact``
-        # compares UPPER() on PostgreSQL, which reads every row).
+        # LOWER(key) = LOWER(%s), which the unique index on LOWER(key) serves: ``__iexact``
+        # compares UPPER() on PostgreSQL, which only the SKU's trigram index serves (~5 ms at
+        # 200,000 items).
         obj = model.objects.alias(key=Lower(key_field(model))).get(key=Lower(Value(key)))
     except model.DoesNotExist:
         raise UnknownObject(f"No {model._meta.verbose_name} {key!r}.", field=field) from None

@@ -21,7 +21,7 @@ class ItemPageMixin(StaffPageMixin):
 
     @cached_property
     def item(self):
-        # By LOWER(sku), which the unique index on it serves (``__iexact`` reads every item).
+        # By LOWER(sku), which the unique index on it serves (see ``inventory.services.resolve``).
         items = items_with_on_hand().alias(key=Lower("sku"))
         return get_object_or_404(items, key=Lower(Value(self.kwargs["sku"])))
 
