@@ -1,5 +1,7 @@
 """Plumbing of the pages under ``/items/<sku>/``, which the lots and movements apps serve."""
 
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
@@ -19,7 +21,9 @@ class ItemPageMixin(StaffPageMixin):
 
     @cached_property
     def item(self):
-        return get_object_or_404(items_with_on_hand(), sku__iexact=self.kwargs["sku"])
+        # By LOWER(sku), which the unique index on it serves (see ``inventory.services.resolve``).
+        items = items_with_on_hand().alias(key=Lower("sku"))
+        return get_object_or_404(items, key=Lower(Value(self.kwargs["sku"])))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

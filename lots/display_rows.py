@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.db import connections
 from django.db.models import F, QuerySet, Window
@@ -28,6 +28,11 @@ from .models import FIFO_ORDER, Lot
 ROWS_PER_GROUP = 10
 #: Lots shown under each item-location row of the inventory page.
 LOTS_PER_ROW = 20
+#: What a row of the inventory list shows (its lots are in its group's own view): a page reads
+#: hundreds of rows, and loading their other columns (descriptions, dates) costs more than
+#: reading them.
+LIST_ROW_FIELDS = ("item_id", "location_id", "quantity", "item__sku", "item__name", "item__unit",
+                   "location__code", "location__name")
 
 
 @lru_cache(maxsize=32)
@@ -56,36 +61,27 @@ class StockRow:
     lots: list[LotRow] = field(default_factory=list)
     #: Whether the row has more lots than ``lots`` holds.
     more_lots: bool = False
+    # What the row shows, read once here rather than through ``level`` at each of its uses
+    # (a page shows hundreds of rows, each naming its item and location several times).
+    sku: str = field(init=False)
+    location_name: str = field(init=False)
+    location_code: str = field(init=False)
+    negative: bool = field(init=False)
+    #: The query of the forms pre-filled with the row's item and location.
+    query: str = field(init=False)
 
-    # Addresses built here rather than by ``{% url %}`` in the template: a page shows
-    # hundreds of rows, and reversing in Python costs a fraction of it.
+    def __post_init__(self):
+        item, location = self.level.item, self.level.location
+        self.sku, self.location_name, self.location_code = item.sku, location.name, location.code
+        self.negative = self.quantity.is_negative
+        # As ``urlencode`` writes it, without its checks of each value's type.
+        self.query = f"sku={quote_plus(item.sku)}&location={quote_plus(location.code)}"
+
+    # Built here rather than by ``{% url %}`` in the template: a page shows hundreds of rows,
+    # and reversing in Python costs a fraction of it.
     @property
     def item_url(self) -> str:
-        return reverse("lots:item", args=[self.level.item.sku])
-
-    def _prefilled(self, name: str) -> str:
-        query = urlencode({"sku": self.level.item.sku, "location": self.level.location.code})
-        return f"{form_path(name)}?{query}"
-
-    @property
-    def transfer_url(self) -> str:
-        return self._prefilled("movements:transfer")
-
-    @property
-    def adjust_url(self) -> str:
-        return self._prefilled("movements:adjustment")
-
-    @property
-    def receive_url(self) -> str:
-        return self._prefilled("movements:receipt")
-
-    @property
-    def build_url(self) -> str:
-        return self._prefilled("movements:build")
-
-    @property
-    def replace_url(self) -> str:
-        return self._prefilled("movements:replacement")
+        return reverse("lots:item", args=[self.sku])
 
 
 @dataclass
@@ -107,14 +103,15 @@ class StockGroup:
 
 
 def first_of_each(
-    rows: QuerySet, *, group: str, ids: Sequence[int], order: Sequence[str], limit: int, large_groups: bool
+    rows: QuerySet, *, group: str, ids: Sequence[int], order: Sequence[str], limit: int, large_groups: bool,
+    fields: Sequence[str] = (),
 ) -> list:
     """The first ``limit`` of ``rows`` in ``order`` for each ``group`` value in ``ids``, in one
     query. Groups of few rows (an item's locations) are numbered by a window over all their
     rows. ``large_groups`` (a location's items, which may be hundreds of thousands): on
     PostgreSQL a UNION ALL of one LIMITed branch per group, each one an index range that stops
     after ``limit`` rows; SQLite (the embedded default) cannot LIMIT a branch and numbers them
-    too. Returns the rows in ``order``."""
+    too. Returns the rows in ``order``, with only ``fields`` loaded if given."""
     ids = list(ids)
     if not ids:
         return []
@@ -127,7 +124,8 @@ def first_of_each(
             position=Window(RowNumber(), partition_by=[F(group)], order_by=list(order))
         )
         chosen = ranked.filter(position__lte=limit).values_list("pk", flat=True)
-    return list(rows.filter(pk__in=list(chosen)).order_by(*order))
+    chosen_rows = rows.filter(pk__in=list(chosen)).order_by(*order)
+    return list(chosen_rows.only(*fields) if fields else chosen_rows)
 
 
 def stock_rows_without_lots(levels: Iterable[StockLevel]) -> list[StockRow]:

@@ -30,6 +30,7 @@ from inventory.selectors import (
 from inventory.views import ItemPageMixin
 
 from .display_rows import (
+    LIST_ROW_FIELDS,
     LOTS_PER_ROW,
     ROWS_PER_GROUP,
     first_of_each,
@@ -158,7 +159,7 @@ class InventoryView(StaffPageMixin, TemplateView):
                                    group_order, cursor)
             ids = [group.pk for group in page.object_list]
             first = first_of_each(rows, group=by, ids=ids, order=row_order, limit=ROWS_PER_GROUP + 1,
-                                  large_groups=view == "location")
+                                  large_groups=view == "location", fields=LIST_ROW_FIELDS)
             by_group = defaultdict(list)
             # Lots are shown in a group's own view, not in the list (a list page would otherwise
             # carry hundreds of lot tables).
