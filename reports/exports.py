@@ -66,7 +66,6 @@ def _rollforward_csv(report: Rollforward) -> Iterator[bytes]:
     sku = sku_cell = None
     code_cells: dict = {}
     quantity_cells: dict = {}
-    money_cell = _money_cell
     for _, _, _, row_sku, _, _, code, _, quantities, exact, unknown in report.iter_figures():
         if row_sku != sku or sku_cell is None:
             sku, sku_cell = row_sku, csv_cell(row_sku)
@@ -85,7 +84,9 @@ def _rollforward_csv(report: Rollforward) -> Iterator[bytes]:
                 cell = quantity_cells[text] = escape_cell(quantity)
             cells.append(cell)
         unknown_cell = cells.pop()
-        cells += [money_cell(value) for value in tie_out(exact, signs)]
+        # _money_cell inlined.
+        cells += [text if (text := str(value))[-3:-2] == "." else plain_money(value)
+                  for value in tie_out(exact, signs)]
         cells.append(unknown_cell)
         line = ",".join(cells) + "\r\n"
         block.append(line)
