@@ -125,7 +125,7 @@ def tie_out(exact: list[Decimal], signs: list[int]) -> list[Decimal]:
         # total is ``previous`` again and each flow their difference, +0.00.
         return [previous, *[NO_FLOW] * len(flows), Decimal(exact[-1]).quantize(CENT, ROUND_HALF_UP)]
     rounded = [previous]
-    for value, sign in zip(exact[1:-1], signs, strict=True):
+    for value, sign in zip(flows, signs, strict=True):
         running = running + value if sign > 0 else running - value
         current = running.quantize(CENT, ROUND_HALF_UP)
         # previous − current for what takes away: never a negative zero.

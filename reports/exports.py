@@ -39,8 +39,9 @@ def _rollforward_rows(report: Rollforward) -> Iterator[list]:
 
 #: Characters of CSV encoded and handed on at a time (a chunk per line costs more than the line).
 CSV_BLOCK_CHARS = 64 * 1024
-#: Distinct quantities (by their text) whose cells ``_rollforward_csv`` remembers.
-QUANTITY_CELLS_KEPT = 10_000
+#: Distinct quantities (by their text), and location codes, whose cells ``_rollforward_csv``
+#: remembers (each forgotten all at once when full).
+CELLS_KEPT = 10_000
 
 
 def _money_cell(value: Decimal) -> str:
@@ -61,7 +62,7 @@ def _rollforward_csv(report: Rollforward) -> Iterator[bytes]:
     digits and exponent), values ``plain_money``'s (``_money_cell``) of ``tie_out`` as
     ``RollforwardRow.values`` rounds them."""
     yield next(csv_lines(ROLLFORWARD_HEADER, [])).encode()
-    signs = SIGNS
+    signs, money_cell = SIGNS, _money_cell
     block, size = [], 0
     sku = sku_cell = None
     code_cells: dict = {}
@@ -71,7 +72,7 @@ def _rollforward_csv(report: Rollforward) -> Iterator[bytes]:
             sku, sku_cell = row_sku, csv_cell(row_sku)
         code_cell = code_cells.get(code)
         if code_cell is None:
-            if len(code_cells) >= QUANTITY_CELLS_KEPT:
+            if len(code_cells) >= CELLS_KEPT:
                 code_cells.clear()
             code_cell = code_cells[code] = csv_cell(code)
         cells = [sku_cell, code_cell]
@@ -79,14 +80,12 @@ def _rollforward_csv(report: Rollforward) -> Iterator[bytes]:
             text = str(quantity)
             cell = quantity_cells.get(text)
             if cell is None:
-                if len(quantity_cells) >= QUANTITY_CELLS_KEPT:
+                if len(quantity_cells) >= CELLS_KEPT:
                     quantity_cells.clear()
                 cell = quantity_cells[text] = escape_cell(quantity)
             cells.append(cell)
         unknown_cell = cells.pop()
-        # _money_cell inlined.
-        cells += [text if (text := str(value))[-3:-2] == "." else plain_money(value)
-                  for value in tie_out(exact, signs)]
+        cells += [money_cell(value) for value in tie_out(exact, signs)]
         cells.append(unknown_cell)
         line = ",".join(cells) + "\r\n"
         block.append(line)

@@ -144,9 +144,12 @@ def awkward_ledger(manager):
     return since
 
 
-@pytest.mark.parametrize("block_chars", [1, 64 * 1024], ids=["a block per row", "one block"])
-def test_the_download_is_byte_for_byte_the_row_writer_output(db, awkward_ledger, block_chars, monkeypatch):
+@pytest.mark.parametrize(("block_chars", "cells_kept"), [(1, 1), (64 * 1024, 10_000)],
+                         ids=["a block per row, no cell remembered long", "one block"])
+def test_the_download_is_byte_for_byte_the_row_writer_output(db, awkward_ledger, block_chars, cells_kept,
+                                                             monkeypatch):
     monkeypatch.setattr(exports, "CSV_BLOCK_CHARS", block_chars)
+    monkeypatch.setattr(exports, "CELLS_KEPT", cells_kept)
     report = rollforward(since=awkward_ledger, until=timezone.now() + timedelta(seconds=1))
     expected = reference_csv(report)
 
