@@ -56,6 +56,21 @@ def import_cell(value) -> str:
     return unescape_cell(text)
 
 
+#: What makes ``csv.writer`` (QUOTE_MINIMAL, the default dialect) quote a cell: the delimiter,
+#: the quote character or a character of its line terminator (CR LF).
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+
+
+def csv_cell(value) -> str:
+    """One cell exactly as ``csv_lines`` writes it in a line of two or more cells: ``escape_cell``,
+    then quoted as ``csv.writer`` quotes (quotes doubled). For writers that join a line's
+    cells themselves (``",".join``) in a loop too hot for ``csv.writer``."""
+    text = escape_cell(value)
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 class _Echo:
     def write(self, value):
         return value

@@ -26,6 +26,8 @@ COST_STEP = Decimal(1).scaleb(-COST_DECIMAL_PLACES)
 #: Values are shown (and returned) rounded half-up to cents.
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+#: A rounded flow of nothing (``tie_out``).
+NO_FLOW = Decimal("0.00")
 
 
 class InvalidUnitCost(InvalidInput):
@@ -112,16 +114,24 @@ def tie_out(exact: list[Decimal], signs: list[int]) -> list[Decimal]:
     Opening and closing are then their own exact values rounded once (the same figures as the
     valuation at those instants), a flow differs from its own rounding by at most a cent, a
     column with no flow is 0.00, and the rounded row ties exactly."""
-    running = exact[0]
-    previous = round_value(running)
+    # round_value inlined, and ± for ± 1 × (the same exact operation): every rollforward row
+    # of a download comes through here.
+    running = Decimal(exact[0])
+    previous = running.quantize(CENT, ROUND_HALF_UP)
+    flows = exact[1:-1]
+    if not any(flows) and len(flows) == len(signs) and (running or not running.is_signed()):
+        # No flow at all (most rows of a period): what the loop below gives, faster. The
+        # running total keeps its value (and, not being −0, its sign), so each rounded running
+        # total is ``previous`` again and each flow their difference, +0.00.
+        return [previous, *[NO_FLOW] * len(flows), Decimal(exact[-1]).quantize(CENT, ROUND_HALF_UP)]
     rounded = [previous]
-    for value, sign in zip(exact[1:-1], signs, strict=True):
-        running += sign * value
-        current = round_value(running)
+    for value, sign in zip(flows, signs, strict=True):
+        running = running + value if sign > 0 else running - value
+        current = running.quantize(CENT, ROUND_HALF_UP)
         # previous − current for what takes away: never a negative zero.
         rounded.append(current - previous if sign > 0 else previous - current)
         previous = current
-    rounded.append(round_value(exact[-1]))
+    rounded.append(Decimal(exact[-1]).quantize(CENT, ROUND_HALF_UP))
     return rounded
 
 

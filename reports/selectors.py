@@ -559,6 +559,8 @@ FLOWS = [
 ]
 COLUMNS = ["opening", *[name for name, _ in FLOWS], "closing"]
 SIGNS = [sign for _, sign in FLOWS]
+# ``_rollforward_figures`` spells the closing sum out in this order: three flows add, four take away.
+assert SIGNS == [1, 1, 1, -1, -1, -1, -1], "update _rollforward_figures' closing sum"
 #: Which flow a movement is, by the side of it a location is on.
 IN_FLOWS = {Kind.RECEIPT: "received", Kind.ADJUSTMENT: "adjusted_up", Kind.TRANSFER: "transferred_in"}
 OUT_FLOWS = {
@@ -807,35 +809,59 @@ def _rollforward_rows_sql(*, since: datetime, until: datetime, scope: Scope, ite
     return sql, [*moves_params, *lines_params]
 
 
-def _rollforward_rows(rows: Iterable[tuple]) -> Iterator[RollforwardRow]:
-    """The rows of ``_rollforward_rows_sql`` gathered into ``RollforwardRow``: its cost layers
-    come one after another, in the query's order; each row is given when the next begins."""
-    names = [name for name, _ in FLOWS]
-    flows = len(names)
-    row = None
-    for item_id, location_id, sku, item_name, unit, code, location_name, moves, *sums in rows:
-        if row is None or (row.item_id, row.location_id) != (item_id, location_id):
-            if row is not None:
-                yield row
-            row = RollforwardRow(item_id, location_id, moved=(moves or 0) > 0, sku=sku, item_name=item_name,
-                                 unit=unit, location=code, location_name=location_name)
-            q = row.quantities
-            q["opening"] = _number(sums[0])
-            for name, quantity in zip(names, sums[1:1 + flows], strict=True):
-                q[name] = _number(quantity)
-            q["closing"] = q["opening"] + sum((sign * q[name] for name, sign in FLOWS), ZERO)
-        cost, *values = sums[1 + flows:]
+def _rollforward_figures(rows: Iterable[tuple], *, exact_decimals: bool = False) -> Iterator[tuple]:
+    """The rows of ``_rollforward_rows_sql`` gathered per item-location, as plain tuples (the
+    downloads' hot loop: no object or mapping per row): ``(item_id, location_id, moved, sku,
+    item_name, unit, code, location_name, quantities, exact, unknown_cost_quantity)`` with
+    ``quantities`` and ``exact`` lists in ``COLUMNS`` order. Its cost layers come one after
+    another, in the query's order; each row is given when the next begins.
+
+    Every sum and cost is read through ``_number`` (SQLite hands floats back), unless
+    ``exact_decimals`` says the database hands exact decimals of at most the columns' places
+    (PostgreSQL: numeric sums of the 3-place quantities, the 4-place costs), which ``_number``
+    would give back unchanged in value, and every figure here depends on values only."""
+    number, cost_step = _number, COST_STEP
+    key = None
+    quantities = exact = unknown = head = None
+    for item_id, location_id, sku, item_name, unit, code, location_name, moves, \
+            q_opening, q_1, q_2, q_3, q_4, q_5, q_6, q_7, cost, *values in rows:
+        if key != (item_id, location_id):
+            if key is not None:
+                yield (*head, quantities, exact, unknown)
+            key = (item_id, location_id)
+            head = (item_id, location_id, (moves or 0) > 0, sku, item_name, unit, code, location_name)
+            if exact_decimals:
+                opening = q_opening
+            else:
+                opening, q_1, q_2, q_3, q_4, q_5, q_6, q_7 = [
+                    number(value) for value in (q_opening, q_1, q_2, q_3, q_4, q_5, q_6, q_7)]
+            # opening + Σ sign × flow (FLOWS: three that add, four that take away), as
+            # RollforwardRow's closing always was: the same exact sum, never a negative zero.
+            quantities = [opening, q_1, q_2, q_3, q_4, q_5, q_6, q_7,
+                          opening + (ZERO + q_1 + q_2 + q_3 - q_4 - q_5 - q_6 - q_7)]
+            exact = [ZERO] * 9
+            unknown = ZERO
         if values[-1] is None:  # no lines (the left join's empty layer)
             continue
-        cost = _number(cost, COST_STEP)
+        if not exact_decimals:
+            cost = number(cost, cost_step)
+            values = [number(value) for value in values]
         if cost is None:
-            row.unknown_cost_quantity += _number(values[-1])
+            unknown += values[-1]
             continue
-        exact = row.exact
-        for name, value in zip(COLUMNS, values, strict=True):
-            exact[name] += _number(value) * cost
-    if row is not None:
-        yield row
+        exact = [total + value * cost for total, value in zip(exact, values, strict=True)]
+    if key is not None:
+        yield (*head, quantities, exact, unknown)
+
+
+def _rollforward_rows(rows: Iterable[tuple]) -> Iterator[RollforwardRow]:
+    """The rows of ``_rollforward_rows_sql`` gathered into ``RollforwardRow`` (``_rollforward_figures``)."""
+    for (item_id, location_id, moved, sku, item_name, unit, code, location_name, quantities, exact,
+         unknown) in _rollforward_figures(rows):
+        yield RollforwardRow(item_id, location_id, quantities=dict(zip(COLUMNS, quantities, strict=True)),
+                             exact=dict(zip(COLUMNS, exact, strict=True)), unknown_cost_quantity=unknown,
+                             moved=moved, sku=sku, item_name=item_name, unit=unit, location=code,
+                             location_name=location_name)
 
 
 class Rollforward(_PagedReport):
@@ -869,10 +895,18 @@ class Rollforward(_PagedReport):
         gathered into rows as they pass. Walking the pages instead groups every row once per
         page, and chunks of items took a key query and a page's queries per chunk (a million
         rows in about 80 s)."""
+        yield from _rollforward_rows(self._stream_rows(chunk))
+
+    def iter_figures(self, chunk: int = 2000) -> Iterator[tuple]:
+        """``iter_rows`` as the plain tuples of ``_rollforward_figures`` (the CSV download)."""
+        exact_decimals = connections[router.db_for_read(Lot)].vendor == "postgresql"
+        yield from _rollforward_figures(self._stream_rows(chunk), exact_decimals=exact_decimals)
+
+    def _stream_rows(self, chunk: int) -> Iterator[tuple]:
         sql, params = _rollforward_rows_sql(since=self.since, until=self.until, scope=self.scope)
         if sql is None:
             return
-        yield from _rollforward_rows(_stream(sql, params, chunk))
+        yield from _stream(sql, params, chunk)
 
     @cached_property
     def _totals(self) -> RollforwardRow:
