@@ -20,7 +20,6 @@ class ReorderPointAdmin(ImportExportAdminMixin, ServiceWritesAdmin):
     list_select_related = ("item", "location")
     autocomplete_fields = ()
     fields = ("item", "location", "minimum", "target")
-    list_per_page = 100
 
     def get_readonly_fields(self, request, obj=None):
         return ("item", "location") if obj is not None else ()

@@ -61,7 +61,6 @@ class CatalogAdmin(ImportExportAdminMixin, ServiceWritesAdmin):
     create = None
     actions = ["activate", "deactivate"]
     list_filter = ("is_active",)
-    list_per_page = 100
 
     def get_readonly_fields(self, request, obj=None):
         return (self.key,) if obj is not None else ()
