@@ -18,6 +18,8 @@ and ledger rows. Every movement service is one short story over them:
 - ``put`` / ``create_batches``: arriving units raise their lots and the level together; when
   the write ends, the units that arrived settle the open build shortfalls there, oldest first.
 - ``record``: the movement and its lines.
+- ``move``: a transfer's plan, consume, record and put; on PostgreSQL the same reads and
+  writes in three prepared statements after the lock.
 
 So no code path can change a lot without its level, and none can forget a settlement.
 """
@@ -322,7 +324,7 @@ class LedgerWrite:
         unless a shortfall is open at the destination (``put`` settles it), the same reads
         and writes take three statements: the source's lots; the batches taken with their
         lots at the destination; then every write in one statement (``_write_move``), where
-        the ORM's way sends eight and spends most of a transfer's time building them."""
+        the ORM's way sends nine and spends most of a transfer's time building them."""
         destination_level = self._level(item, destination)
         if connection.vendor != "postgresql" or destination_level.quantity < 0 or (
             (item.id, destination.id) in self._arrived
