@@ -38,7 +38,7 @@ from .csv import csv_response
 from .errors import ConflictError, InventoryError
 from .forms import add_domain_error
 from .identifiers import has_nul
-from .pagination import page_number
+from .pagination import count_up_to, page_number
 from .permissions import EXPORT_INVENTORY
 from .resources import IMPORT_BATCH_SIZE, PREVIEW_ROWS, adopt, can_insert_in_bulk, insert_in_bulk
 
@@ -115,9 +115,7 @@ class BoundedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list.order_by()
-        # Only the ids: the annotations a list shows (an item's on_hand) are not computed for
-        # the rows counted.
-        counted = queryset.values("pk")[: self.EXACT_LIMIT + 1].count()
+        counted = count_up_to(queryset, self.EXACT_LIMIT)
         if counted <= self.EXACT_LIMIT:
             return counted
         if connections[queryset.db].vendor != "postgresql":

@@ -85,12 +85,18 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
         yield writer.writerow([escape_cell(cell) for cell in row])
 
 
+def csv_download(filename: str, content: Iterable) -> StreamingHttpResponse:
+    """A streamed CSV download of ``content``, CSV already written (text or bytes, a line or
+    a block at a time)."""
+    response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable]) -> StreamingHttpResponse:
     """Stream a CSV download without holding all rows in memory (iterate a queryset with
     ``.iterator()``)."""
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(filename, csv_lines(header, rows))
 
 
 # --- exports at the database's speed ------------------------------------------------------------
@@ -168,6 +174,4 @@ def csv_query_response(
         content = _copy_lines(header, queryset, columns, numeric)
     else:
         content = csv_lines(header, queryset.values_list(*columns).iterator(chunk_size=2000))
-    response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(filename, content)

@@ -34,6 +34,14 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
+def count_up_to(queryset: QuerySet, limit: int) -> int:
+    """How many rows ``queryset`` has, counting at most ``limit + 1`` of them (``COUNT(*)``
+    over a ``LIMIT``ed list of ids): more than ``limit`` means "past it". Only the ids are
+    read, so the annotations a list shows (an item's on_hand) are not computed for the rows
+    counted."""
+    return queryset.order_by().values("pk")[: limit + 1].count()
+
+
 #: Past any list's end (a billion pages), and an offset every database can still take.
 MAX_PAGE_NUMBER = 10**9
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from io import BytesIO
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 
-from hardfin.csv import csv_cell, csv_lines, csv_response, escape_cell
+from hardfin.csv import csv_cell, csv_download, csv_lines, csv_response, escape_cell
 from hardfin.money import plain_money, tie_out
 
 from .selectors import COLUMNS, SIGNS, Rollforward, Valuation
@@ -144,6 +144,4 @@ def valuation_response(valuation: Valuation, *, file_format: str = "csv"):
 def rollforward_response(report: Rollforward, *, file_format: str = "csv"):
     if file_format == "xlsx":
         return xlsx_response("rollforward.xlsx", "Rollforward", ROLLFORWARD_HEADER, _rollforward_rows(report))
-    response = StreamingHttpResponse(_rollforward_csv(report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="rollforward.csv"'
-    return response
+    return csv_download("rollforward.csv", _rollforward_csv(report))

@@ -10,7 +10,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from hardfin.pagination import MAX_PAGE_SIZE, PAGE_SIZE, InvalidCursor, keyset_page, page_number
+from hardfin.pagination import MAX_PAGE_SIZE, PAGE_SIZE, InvalidCursor, count_up_to, keyset_page, page_number
 
 
 class BoundedPage(Page):
@@ -38,9 +38,7 @@ class BoundedCountPaginator(Paginator):
         rows = self.object_list
         if not hasattr(rows, "order_by"):
             return len(rows)
-        # Only the ids: the annotations the page shows (an item's on_hand) are not computed
-        # for the rows counted.
-        counted = rows.order_by().values("pk")[: self.EXACT_LIMIT + 1].count()
+        counted = count_up_to(rows, self.EXACT_LIMIT)
         return counted if counted <= self.EXACT_LIMIT else None
 
     @cached_property
